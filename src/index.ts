@@ -1,0 +1,12 @@
+/**
+ * d2l — Dive into Deep Learning, chapter 7 (Modern CNNs), for TypeScript.
+ * `import * as d2l from 'd2l'` gives what the book's `from d2l import torch as d2l` gives, in camelCase.
+ */
+export * from './types';
+export * from './display/protocol';
+export * from './backend';
+export * from './data';
+export * from './train';
+export * from './plot';
+export * from './layers';
+export * from './models';
