@@ -1,1 +1,19 @@
-export {};
+/**
+ * Training helpers of the book (`train_ch6`, `evaluate_accuracy_gpu`, `accuracy`, `Timer`, `Accumulator`) and
+ * what they are built from. Importing this module also installs the rich notebook display of tensors.
+ */
+import { installReprs } from '../display/repr';
+
+export { Timer, Accumulator } from './timer';
+export { accuracy, evaluateAccuracy } from './accuracy';
+export { initWeights, collectLayers, kernelFans } from './init';
+export { TrainStep, measureStepBytes, softmaxCrossEntropy, formatBytes } from './step';
+export type { TrainStepOptions, StepMetrics, StepBytes } from './step';
+export { EpochProgress } from './progress';
+export type { ProgressStream } from './progress';
+export { withSeededRandom, seededRandom } from './seed';
+export { trainCh6, checkTrainArgs } from './trainCh6';
+export type { TrainOptions, TrainResult, EpochRecord } from './trainCh6';
+export { installReprs, tensorBundle } from '../display/repr';
+
+installReprs();

@@ -1,0 +1,73 @@
+/**
+ * The book's `init_weights`: Xavier-uniform kernels for every convolution and fully connected layer, applied
+ * recursively (PyTorch's `net.apply`). Walking follows the composite-layer contract: nested `tf.Sequential`
+ * blocks expose `.layers`, custom layers that own sub-layers (Residual, Inception, DenseBlock, …) expose
+ * `.subLayers`.
+ *
+ * Biases are redrawn like PyTorch's default, uniform(±1/√fan_in), so a run starts from the same distribution as
+ * the book's (PyTorch leaves biases at that default; tfjs would start them at zero). Batch-norm parameters
+ * (gamma, beta, moving statistics) are not touched, as in the book.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** Layer classes whose kernels the book re-initializes (`nn.Linear`, `nn.Conv2d`). */
+const XAVIER_CLASSES = new Set(['Conv2D', 'Dense']);
+
+/** Every layer of `net`, depth first, each once: descends into `.layers` and `.subLayers`. */
+export function collectLayers(net: tf.layers.Layer | tf.LayersModel): tf.layers.Layer[] {
+  const seen = new Set<unknown>();
+  const out: tf.layers.Layer[] = [];
+  const visit = (layer: any): void => {
+    if (layer == null || seen.has(layer)) return;
+    seen.add(layer);
+    if (layer !== net) out.push(layer as tf.layers.Layer);
+    const children: unknown[] = [...(Array.isArray(layer.layers) ? layer.layers : []),
+      ...(Array.isArray(layer.subLayers) ? layer.subLayers : [])];
+    for (const child of children) visit(child);
+  };
+  visit(net);
+  return out;
+}
+
+/** Fan-in and fan-out of a kernel laid out tfjs-style: [...receptive field, in, out]. */
+export function kernelFans(shape: number[]): { fanIn: number; fanOut: number } {
+  if (shape.length < 2) return { fanIn: shape[0] ?? 1, fanOut: shape[0] ?? 1 };
+  const receptive = shape.slice(0, -2).reduce((a, b) => a * b, 1);
+  return { fanIn: shape[shape.length - 2] * receptive, fanOut: shape[shape.length - 1] * receptive };
+}
+
+/** The last path segment of a weight name, without tfjs' uniquifying suffix: 'block/conv/kernel_1' → 'kernel'. */
+function weightRole(name: string): string {
+  return (name.split('/').pop() ?? name).replace(/_\d+$/, '');
+}
+
+/**
+ * Re-initializes every Conv2D/Dense layer of `net`: kernel ~ U(±√(6/(fan_in+fan_out))) (Xavier/Glorot uniform),
+ * bias ~ U(±1/√fan_in). Returns the number of layers initialized. With `seed`, the draw is repeatable.
+ * The layers must be built (a `tf.sequential` with an `inputShape` is).
+ */
+export function initWeights(net: tf.layers.Layer | tf.LayersModel, seed?: number): number {
+  let draw = 0;
+  const nextSeed = (): number | undefined => (seed === undefined ? undefined : seed * 1000003 + ++draw);
+  let count = 0;
+  for (const layer of collectLayers(net)) {
+    if (!XAVIER_CLASSES.has(layer.getClassName())) continue;
+    const kernel = layer.weights.find((w) => weightRole(w.name) === 'kernel');
+    if (kernel === undefined) {
+      throw new Error(`initWeights: layer '${layer.name}' has no kernel yet; build the model first `
+        + '(give the first layer an inputShape, or call the model on one batch)');
+    }
+    const { fanIn, fanOut } = kernelFans(kernel.shape as number[]);
+    tf.tidy(() => {
+      const limit = Math.sqrt(6 / (fanIn + fanOut));
+      kernel.write(tf.randomUniform(kernel.shape as number[], -limit, limit, 'float32', nextSeed()));
+      const bias = layer.weights.find((w) => weightRole(w.name) === 'bias');
+      if (bias !== undefined) {
+        const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+        bias.write(tf.randomUniform(bias.shape as number[], -bound, bound, 'float32', nextSeed()));
+      }
+    });
+    count++;
+  }
+  return count;
+}
