@@ -1,1 +1,15 @@
-export {};
+/**
+ * Backends: selection (`ensureBackend`, `backendInfo`), devices (`tryGpu`), heap limits (`heapInfo`),
+ * `file://` model files, and the wasm training kernels that make the wasm backend able to train conv nets.
+ */
+import { registerFileRouter } from './file-io';
+
+export { ensureBackend, backendInfo, BACKEND_NAMES } from './select';
+export type { BackendInfo, BackendCandidate, BackendName } from './select';
+export { Device, tryGpu, numGpus, cpu } from './device';
+export { heapInfo, WASM_HEAP_LIMIT_BYTES } from './heap';
+export type { HeapInfo } from './heap';
+export { registerFileRouter, fileIOHandler } from './file-io';
+
+// `model.save('file://…')` should work as soon as d2l is imported, even before a backend is selected.
+registerFileRouter();
