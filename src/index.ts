@@ -10,3 +10,5 @@ export * from './train';
 export * from './plot';
 export * from './layers';
 export * from './models';
+export { reportResult, resultText, RESULT_MIME } from './runner/result';
+export type { D2lResult } from './runner/result';
