@@ -139,7 +139,23 @@ async function attempt(name: BackendName): Promise<BackendCandidate> {
 
 function finish(name: string): string {
   state.selected = name;
+  silenceNodeBanner();
   return tf.getBackend();
+}
+
+/**
+ * tfjs' cpu backend (and our native one, which extends it) prints a "Hi, looks like you are running TensorFlow.js
+ * in Node.js" banner to stderr on its first tensor. d2l has already chosen the best backend that loads and
+ * `backendInfo()` says why the others were skipped, so the banner only adds noise — and graders such as nbgrader
+ * score any cell that writes to stderr as failed.
+ */
+function silenceNodeBanner(): void {
+  for (const name of ['cpu', tf.getBackend()]) {
+    try {
+      const b = tf.findBackend(name) as unknown as { firstUse?: boolean } | null;
+      if (b && b.firstUse === true) b.firstUse = false;
+    } catch { /* backend not registered or failed to initialize: nothing to silence */ }
+  }
 }
 
 async function loadTensorflow(): Promise<string> {
