@@ -10,5 +10,6 @@ export * from './train';
 export * from './plot';
 export * from './layers';
 export * from './models';
-export { reportResult, resultText, RESULT_MIME } from './runner/result';
-export type { D2lResult } from './runner/result';
+export * from './profiles';
+export * from './figures';
+export * from './runner/result';

@@ -1,0 +1,184 @@
+/**
+ * Run profiles of the chapter notebooks (runner ⇄ notebooks contract).
+ *
+ * Each notebook's cell tagged `parameters` declares the section's hyper-parameters at the book's values. The cell
+ * after it calls `applyProfile(section, profile, {…current values…})`, which swaps in the chosen profile's values:
+ * - `book`: the book's settings (chapter 7, PyTorch tab) — meant for a GPU;
+ * - `cpu`: a run that visibly learns in about ten minutes per notebook on a 2-core CPU with the wasm backend
+ *   (fewer epochs, a training subset, a smaller input where the architecture allows it);
+ * - `smoke`: a couple of minutes per notebook in CI — tiny subsets and one epoch, checking only that it runs;
+ * - `auto`: `book` on a GPU backend, `cpu` otherwise.
+ * A value that differs from the book's was set on purpose (by `d2l run -p name=value` or by editing the cell), so
+ * it is kept whatever the profile.
+ */
+import { tryGpu } from './backend';
+
+/** The sections that have a notebook. */
+export type SectionId = '7.1' | '7.2' | '7.3' | '7.4' | '7.5' | '7.6' | '7.7';
+
+/** A notebook's tunable values by name (`numEpochs`, `batchSize`, `lr`, `resize`, `trainLimit`, `testLimit`). */
+export type ParameterValues = Record<string, number>;
+
+/** The profiles a table defines; `auto` picks one of them. */
+export type ProfileName = 'book' | 'cpu' | 'smoke';
+export const PROFILE_NAMES: readonly ProfileName[] = ['book', 'cpu', 'smoke'];
+
+interface SectionTable {
+  /** The section's model, for messages. */
+  model: string;
+  /** The book's values; also the set of parameter names the notebook declares. */
+  book: ParameterValues;
+  /** Only the values that differ from the book. */
+  cpu: ParameterValues;
+  smoke: ParameterValues;
+}
+
+/*
+ * How the cpu and smoke rows were chosen (sizes follow out = floor((n + 2p − k)/s) + 1):
+ * - Input sizes. AlexNet (k11 s4 p1, then three 3×3/2 max pools) needs n ≥ 65 for a 1×1 last feature map, NiN
+ *   (k11 s4 p0) n ≥ 67; both use 67, where a training example costs ~0.2 GMAC instead of ~2.8 at 224. VGG halves five
+ *   times (n ≥ 32). ResNet-18 and DenseNet use 64 (last stage 2×2) for cpu, GoogLeNet — the costliest per pixel,
+ *   many small convs — 48; all three use 32 for smoke.
+ * - Budget. wasm trains at roughly 10 GMAC/s on one thread (ResNet-18@96: ~106 ms per example), so ~10 minutes
+ *   holds ~10,000 example passes at these sizes, evaluation included. The subsets are the first examples of each
+ *   set (the training subset is reshuffled every epoch).
+ * - Steps. The nets without batch norm sit at loss ln 10 = 2.303 for a while before they learn. Measured with the
+ *   book's code (PyTorch, same init) on 3,000–6,000-image subsets: VGG ÷4 at 64×64, batch 32, lr 0.05 leaves the
+ *   plateau after ~200 steps; AlexNet at lr 0.01 had not after 100 steps (batch 128), at lr 0.05 it starts after
+ *   ~150–190 steps (batch 32–64). So the cpu rows use batches of 32 (more steps for the same compute), 500–600
+ *   steps, and lr 0.05 for AlexNet; the other learning rates stay the book's. NiN is the slowest to start (67×67,
+ *   batch 32: lr 0.05 still at chance after 500 steps, the book's lr 0.1 leaves the plateau at ~300–400 steps),
+ *   so it gets 5 epochs (625 steps) and its notebook explains the plateau. GoogLeNet (lr 0.1, batch 32, 64×64)
+ *   leaves it after ~200 steps; it gets 375.
+ * - LeNet-BN is cheap (~90 ms per batch of 256 on wasm), so its cpu run keeps the full data with fewer epochs.
+ * - wasm's 4 GiB heap does not hold ResNet/DenseNet/GoogLeNet at batch 256; the cpu rows use batches of 32–64.
+ */
+const TABLES: Record<SectionId, SectionTable> = {
+  '7.1': {
+    model: 'AlexNet',
+    book: { numEpochs: 10, batchSize: 128, lr: 0.01, resize: 224, trainLimit: 0, testLimit: 0 },
+    cpu: { numEpochs: 4, batchSize: 32, lr: 0.05, resize: 67, trainLimit: 4000, testLimit: 1000 },
+    smoke: { numEpochs: 1, batchSize: 32, resize: 67, trainLimit: 256, testLimit: 128 },
+  },
+  '7.2': {
+    model: 'VGG-11 (channels ÷4)',
+    book: { numEpochs: 10, batchSize: 128, lr: 0.05, resize: 224, trainLimit: 0, testLimit: 0 },
+    cpu: { numEpochs: 4, batchSize: 32, resize: 64, trainLimit: 4800, testLimit: 1000 },
+    smoke: { numEpochs: 1, batchSize: 32, resize: 32, trainLimit: 256, testLimit: 128 },
+  },
+  '7.3': {
+    model: 'NiN',
+    book: { numEpochs: 10, batchSize: 128, lr: 0.1, resize: 224, trainLimit: 0, testLimit: 0 },
+    cpu: { numEpochs: 5, batchSize: 32, resize: 67, trainLimit: 4000, testLimit: 1000 },
+    smoke: { numEpochs: 1, batchSize: 32, resize: 67, trainLimit: 256, testLimit: 128 },
+  },
+  '7.4': {
+    model: 'GoogLeNet',
+    book: { numEpochs: 10, batchSize: 128, lr: 0.1, resize: 96, trainLimit: 0, testLimit: 0 },
+    cpu: { numEpochs: 4, batchSize: 32, resize: 48, trainLimit: 3000, testLimit: 1000 },
+    smoke: { numEpochs: 1, batchSize: 32, resize: 32, trainLimit: 96, testLimit: 64 },
+  },
+  '7.5': {
+    model: 'LeNet with batch normalization',
+    book: { numEpochs: 10, batchSize: 256, lr: 1.0, trainLimit: 0, testLimit: 0 },
+    cpu: { numEpochs: 5 },
+    smoke: { numEpochs: 1, trainLimit: 1024, testLimit: 512 },
+  },
+  '7.6': {
+    model: 'ResNet-18',
+    book: { numEpochs: 10, batchSize: 256, lr: 0.05, resize: 96, trainLimit: 0, testLimit: 0 },
+    cpu: { numEpochs: 3, batchSize: 64, resize: 64, trainLimit: 2000, testLimit: 1000 },
+    smoke: { numEpochs: 1, batchSize: 32, resize: 32, trainLimit: 96, testLimit: 64 },
+  },
+  '7.7': {
+    model: 'DenseNet',
+    book: { numEpochs: 10, batchSize: 256, lr: 0.1, resize: 96, trainLimit: 0, testLimit: 0 },
+    cpu: { numEpochs: 3, batchSize: 64, resize: 64, trainLimit: 2000, testLimit: 1000 },
+    smoke: { numEpochs: 1, batchSize: 32, resize: 32, trainLimit: 96, testLimit: 64 },
+  },
+};
+
+/** The sections with a profile table, in order. */
+export const PROFILE_SECTIONS: readonly SectionId[] = Object.keys(TABLES) as SectionId[];
+
+function table(section: string): SectionTable {
+  const t = (TABLES as Record<string, SectionTable | undefined>)[section];
+  if (!t) throw new Error(`applyProfile: unknown section '${section}'; known sections: ${PROFILE_SECTIONS.join(', ')}`);
+  return t;
+}
+
+/** The section's parameters at the book's values, in the order the notebook declares them. */
+export function bookParameters(section: SectionId | string): ParameterValues {
+  return { ...table(section).book };
+}
+
+/** The full set of values of one profile (the book's values with the profile's changes applied). */
+export function profileValues(section: SectionId | string, profile: ProfileName | string): ParameterValues {
+  const t = table(section);
+  if (!(PROFILE_NAMES as readonly string[]).includes(profile)) {
+    throw new Error(`unknown profile '${profile}'; use one of: auto, ${PROFILE_NAMES.join(', ')}`);
+  }
+  return { ...t.book, ...(profile === 'book' ? {} : t[profile as Exclude<ProfileName, 'book'>]) };
+}
+
+/**
+ * The profile `auto` stands for on this machine (`book` on a GPU backend, else `cpu`); other names are checked and
+ * returned unchanged. Notebooks use it to label their reported result.
+ */
+export function resolveProfileName(profile: ProfileName | 'auto' | string, opts: { gpu?: boolean } = {}): ProfileName {
+  if (profile === 'auto') return (opts.gpu ?? tryGpu().type === 'gpu') ? 'book' : 'cpu';
+  if (!(PROFILE_NAMES as readonly string[]).includes(profile)) {
+    throw new Error(`unknown profile '${profile}'; use one of: auto, ${PROFILE_NAMES.join(', ')}`);
+  }
+  return profile as ProfileName;
+}
+
+/** Options of `applyProfile`, mainly for tests. */
+export interface ApplyProfileOptions {
+  /** Whether a GPU backend is in use (decides `auto`). Default: `tryGpu().type === 'gpu'`. */
+  gpu?: boolean;
+  /** Where the explanation goes. Default: `console.log`. */
+  log?: (line: string) => void;
+}
+
+/**
+ * Resolves `profile` for a section's notebook: returns `current` with every value replaced by the profile's,
+ * except values that differ from the book's (they were set explicitly and win). `auto` means `book` on a GPU
+ * backend and `cpu` otherwise. Prints the choice and how to change it.
+ *
+ * @example
+ * ({ numEpochs, batchSize, lr, resize, trainLimit, testLimit } =
+ *   d2l.applyProfile('7.1', profile, { numEpochs, batchSize, lr, resize, trainLimit, testLimit }));
+ */
+export function applyProfile<T extends ParameterValues>(
+  section: SectionId | string, profile: ProfileName | 'auto' | string, current: T, opts: ApplyProfileOptions = {},
+): T {
+  const t = table(section);
+  const log = opts.log ?? ((line: string) => console.log(line));
+  const known = Object.keys(t.book);
+  const unknown = Object.keys(current).filter((name) => !known.includes(name));
+  if (unknown.length > 0) {
+    throw new Error(`applyProfile('${section}'): unknown parameter(s) ${unknown.join(', ')}; ` +
+      `section ${section} has: ${known.join(', ')}`);
+  }
+  const chosen = resolveProfileName(profile, opts);
+  const why = profile !== 'auto' ? ''
+    : chosen === 'book' ? ' (auto: a GPU backend is available)' : ' (auto: no GPU backend, so a shorter CPU run)';
+  const values = profileValues(section, chosen);
+  const result: ParameterValues = {};
+  const kept: string[] = [];
+  for (const [name, value] of Object.entries(current)) {
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new Error(`applyProfile('${section}'): parameter ${name} must be a finite number, got ${String(value)}`);
+    }
+    const explicit = value !== t.book[name];
+    if (explicit) kept.push(`${name}=${value}`);
+    result[name] = explicit ? value : values[name];
+  }
+  log(`profile '${chosen}'${why} for ${t.model}: ` +
+    Object.entries(result).map(([name, value]) => `${name}=${value}`).join(', '));
+  if (kept.length > 0) log(`  kept the values you set: ${kept.join(', ')}`);
+  const others = PROFILE_NAMES.filter((p) => p !== chosen).map((p) => `'${p}'`).join(' or ');
+  log(`  to change it: set profile = ${others} in the parameters cell, or run \`d2l run --profile book <notebook>\``);
+  return result as T;
+}
