@@ -124,13 +124,23 @@ export function profileValues(section: SectionId | string, profile: ProfileName 
 /**
  * The profile `auto` stands for on this machine (`book` on a GPU backend, else `cpu`); other names are checked and
  * returned unchanged. Notebooks use it to label their reported result.
+ *
+ * The environment variable `D2L_PROFILE` replaces `auto` (never an explicit choice): it is how clients that cannot
+ * inject parameters — `jupyter nbconvert --execute`, a JupyterLab started for a lab session — pick a profile.
  */
 export function resolveProfileName(profile: ProfileName | 'auto' | string, opts: { gpu?: boolean } = {}): ProfileName {
+  const fromEnv = envProfile();
+  if (profile === 'auto' && fromEnv) return resolveProfileName(fromEnv, opts);
   if (profile === 'auto') return (opts.gpu ?? tryGpu().type === 'gpu') ? 'book' : 'cpu';
   if (!(PROFILE_NAMES as readonly string[]).includes(profile)) {
     throw new Error(`unknown profile '${profile}'; use one of: auto, ${PROFILE_NAMES.join(', ')}`);
   }
   return profile as ProfileName;
+}
+
+function envProfile(): string | undefined {
+  const p = (process.env.D2L_PROFILE ?? '').trim();
+  return p && p !== 'auto' ? p : undefined;
 }
 
 /** Options of `applyProfile`, mainly for tests. */
@@ -163,6 +173,7 @@ export function applyProfile<T extends ParameterValues>(
   }
   const chosen = resolveProfileName(profile, opts);
   const why = profile !== 'auto' ? ''
+    : envProfile() ? ' (auto: from D2L_PROFILE)'
     : chosen === 'book' ? ' (auto: a GPU backend is available)' : ' (auto: no GPU backend, so a shorter CPU run)';
   const values = profileValues(section, chosen);
   const result: ParameterValues = {};

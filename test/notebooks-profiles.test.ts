@@ -48,6 +48,22 @@ describe('applyProfile', () => {
     assert.equal(applyProfile('7.1', 'smoke', { ...book71, trainLimit: 999 }, quiet).trainLimit, 999);
   });
 
+  it('lets D2L_PROFILE stand in for auto only (for clients such as nbconvert that cannot inject parameters)', () => {
+    const saved = process.env.D2L_PROFILE;
+    try {
+      process.env.D2L_PROFILE = 'smoke';
+      const lines: string[] = [];
+      assert.deepEqual(applyProfile('7.6', 'auto', bookParameters('7.6'), { gpu: false, log: (l) => lines.push(l) }),
+        profileValues('7.6', 'smoke'));
+      assert.match(lines[0], /profile 'smoke' \(auto: from D2L_PROFILE\)/);
+      assert.equal(resolveProfileName('book', { gpu: false }), 'book');
+      process.env.D2L_PROFILE = 'fast';
+      assert.throws(() => resolveProfileName('auto', { gpu: false }), /unknown profile 'fast'/);
+    } finally {
+      if (saved === undefined) delete process.env.D2L_PROFILE; else process.env.D2L_PROFILE = saved;
+    }
+  });
+
   it('resolves auto to book on a GPU backend and cpu otherwise, and says how to change it', () => {
     const lines: string[] = [];
     const log = (l: string) => lines.push(l);
