@@ -26,6 +26,9 @@ export function endpoint(conn: ConnectionInfo, port: number): string {
  */
 export const RUNNING = 0;
 export const TARGET = 1;
+/** Set to 1 (and notified) by the worker once its sockets are closed, for a synchronous exit of the kernel. */
+export const CLOSED = 2;
+export const SHARED_BYTES = 3 * Int32Array.BYTES_PER_ELEMENT;
 
 function interruptExecution(shared: Int32Array): void {
   const target = Atomics.load(shared, RUNNING);
@@ -53,6 +56,9 @@ async function run(conn: ConnectionInfo, session: string, shared: Int32Array): P
       control.close();
       heartbeat.close();
       port.close();
+      // The main thread may be blocked in Atomics.wait (process.exit from a cell): it exits once we are closed.
+      Atomics.store(shared, CLOSED, 1);
+      Atomics.notify(shared, CLOSED);
     }
   });
   post({ kind: 'ready' });

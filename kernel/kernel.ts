@@ -262,7 +262,8 @@ export class Kernel {
     }
   }
 
-  private flushStream(): void {
+  /** Sends stream text still waiting to be coalesced (also used right before the process exits). */
+  flushStream(): void {
     const p = this.pendingStream;
     if (!p) return;
     this.pendingStream = null;

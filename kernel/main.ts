@@ -1,13 +1,14 @@
 /**
  * The d2l Jupyter kernel process: `node dist/kernel/main.js <connection-file>`.
- * Binds the sockets first (so clients connect while the TypeScript engine warms up), then creates the engine,
- * defines the notebook globals `display` and `clearOutput`, and serves requests until shutdown.
+ * Starts binding the sockets and the control worker first (so clients connect while the TypeScript engine warms
+ * up), creates the engine meanwhile, defines the notebook globals `display` and `clearOutput`, and serves requests until shutdown.
  */
 import { randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Engine } from './engine';
 import { Kernel } from './kernel';
+import { exitCleanlyOnProcessExit, watchParent } from './lifecycle';
 import { kernelLog } from './output';
 import { Transport } from './transport';
 import type { ConnectionInfo, Message } from './wire';
@@ -42,13 +43,19 @@ export async function startKernel(connectionFile: string): Promise<void> {
   const early: Array<['shell' | 'control' | 'interrupted', Message]> = [];
   // Installed first: without a listener SIGINT would kill the kernel instead of interrupting a cell.
   process.on('SIGINT', () => kernel?.interrupt());
-  const transport = await Transport.open(conn, session, {
+  const opening = Transport.open(conn, session, {
     onShell: (m) => (kernel ? kernel.onShell(m) : early.push(['shell', m])),
     onControl: (m) => (kernel ? kernel.onControl(m) : early.push(['control', m])),
     onInterrupted: (m) => (kernel ? kernel.onInterrupted(m) : early.push(['interrupted', m])),
   });
+  // Built while the sockets bind and the control worker boots on its own thread (the engine takes ~2 s of CPU).
   // Notebooks' working directory is the notebook's folder: modules resolve from there, as in Node.
+  opening.catch(() => undefined); // not unhandled while the engine is built: the await below reports it
   const engine = new Engine(process.cwd());
+  const transport = await opening;
+  // From here on, every way out (a cell's process.exit, our client dying) closes the sockets first.
+  exitCleanlyOnProcessExit(transport, () => kernel?.flushStream());
+  watchParent(process.env, () => process.exit(0));
   (globalThis as any)[Symbol.for('d2l.kernel.display')] = display;
   (globalThis as any)[Symbol.for('d2l.kernel.clearOutput')] = clearOutput;
   const prelude = await engine.execute(PRELUDE, 'prelude');

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import * as zmq from 'zeromq';
 import { decode, encode, Signer, WireError, type ConnectionInfo, type Message } from './wire';
-import { endpoint, RUNNING, TARGET, type FromMain, type ToMain } from './controlWorker';
+import { CLOSED, endpoint, RUNNING, SHARED_BYTES, TARGET, type FromMain, type ToMain } from './controlWorker';
 import { kernelLog } from './output';
 
 export interface TransportHandlers {
@@ -37,16 +37,23 @@ export class Transport {
 
   static async open(conn: ConnectionInfo, session: string, handlers: TransportHandlers): Promise<Transport> {
     const signer = new Signer(conn.key, conn.signature_scheme || 'hmac-sha256');
+    // The worker starts first and synchronously: it boots on its own thread while the caller goes on to build
+    // the TypeScript engine (start-up time).
+    const shared = new SharedArrayBuffer(SHARED_BYTES);
+    const worker = startControlWorker(conn, session, shared);
     const shell = new zmq.Router({ linger: 100 });
     const iopub = new zmq.Publisher({ linger: 100 });
     const stdin = new zmq.Router({ linger: 0 });
-    await Promise.all([
-      shell.bind(endpoint(conn, conn.shell_port)),
-      iopub.bind(endpoint(conn, conn.iopub_port)),
-      stdin.bind(endpoint(conn, conn.stdin_port)),
-    ]);
-    const shared = new SharedArrayBuffer(8);
-    const worker = startControlWorker(conn, session, shared);
+    try {
+      await Promise.all([
+        shell.bind(endpoint(conn, conn.shell_port)),
+        iopub.bind(endpoint(conn, conn.iopub_port)),
+        stdin.bind(endpoint(conn, conn.stdin_port)),
+      ]);
+    } catch (e) {
+      await worker.terminate();
+      throw e;
+    }
     const t = new Transport(signer, shell, iopub, stdin, worker, shared);
     await new Promise<void>((resolve, reject) => {
       worker.on('message', (m: ToMain) => {
@@ -103,6 +110,20 @@ export class Transport {
     await this.worker.terminate();
   }
 
+  /**
+   * Closes every socket before this call returns (for process.exit, which must not return). ZeroMQ sockets still
+   * open when Node tears the process down make the native addon abort (SIGABRT) instead of exiting.
+   */
+  closeNow(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.worker.postMessage({ kind: 'close' } satisfies FromMain);
+    this.shell.close();
+    this.iopub.close();
+    this.stdin.close();
+    Atomics.wait(this.shared, CLOSED, 0, 2000);
+  }
+
   private verify(channel: string, frames: Buffer[]): Message | undefined {
     try {
       return decode(frames, this.signer);
@@ -129,8 +150,10 @@ function startControlWorker(conn: ConnectionInfo, session: string, shared: Share
   const file = path.join(__dirname, `controlWorker${path.extname(__filename)}`);
   const workerData = { conn, session, shared };
   if (file.endsWith('.ts')) {
-    // Development (ts-node): the worker needs the TypeScript loader too.
-    const code = `require('ts-node/register/transpile-only'); require(${JSON.stringify(file)});`;
+    // Development (ts-node): the worker needs the TypeScript loader too. The worker's eval'd code resolves bare
+    // names from the process's cwd, which may be anywhere (a notebook's folder): resolve ts-node from here.
+    const tsNode = require.resolve('ts-node/register/transpile-only');
+    const code = `require(${JSON.stringify(tsNode)}); require(${JSON.stringify(file)});`;
     return new Worker(code, { eval: true, workerData });
   }
   return new Worker(file, { workerData });

@@ -14,12 +14,33 @@ import { installKernelspec } from '../../kernel/kernelspec';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
+/** The kernel run from its TypeScript sources; ts-node by absolute path so any working directory works. */
+export function sourceKernelArgv(): string[] {
+  return [process.execPath, '-r', require.resolve('ts-node/register/transpile-only'), path.join(ROOT, 'kernel', 'main.ts')];
+}
+
+/** Environment the kernel needs when run from source: ts-node must use our tsconfig whatever the cwd. */
+export function kernelEnv(argv: string[]): NodeJS.ProcessEnv {
+  return argv.some((a) => a.endsWith('.ts')) ? { TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') } : {};
+}
+
 /** Uses the compiled kernel when dist/ is up to date with kernel/*.ts, else runs the sources with ts-node. */
 export function kernelArgv(): string[] {
   const dist = path.join(ROOT, 'dist', 'kernel', 'main.js');
   const sources = fs.readdirSync(path.join(ROOT, 'kernel')).filter((f) => f.endsWith('.ts')).map((f) => path.join(ROOT, 'kernel', f));
   const fresh = fs.existsSync(dist) && sources.every((s) => fs.statSync(s).mtimeMs <= fs.statSync(dist).mtimeMs);
-  return fresh ? [process.execPath, dist] : [process.execPath, '-r', 'ts-node/register/transpile-only', path.join(ROOT, 'kernel', 'main.ts')];
+  return fresh ? [process.execPath, dist] : sourceKernelArgv();
+}
+
+export interface StartOptions {
+  /** The kernel's command without the connection file (default: kernelArgv()). */
+  argv?: string[];
+  /** The kernel's working directory (default: the repository root). */
+  cwd?: string;
+  /** Extra environment variables for the kernel. */
+  env?: NodeJS.ProcessEnv;
+  /** Starts the process (default: spawns `argv` + the connection file); its stdout/stderr are collected. */
+  launch?: (argv: string[], connectionFile: string) => ChildProcess;
 }
 
 async function freePort(): Promise<number> {
@@ -47,7 +68,7 @@ export class TestKernel {
     private readonly dir: string,
   ) {}
 
-  static async start(): Promise<TestKernel> {
+  static async start(options: StartOptions = {}): Promise<TestKernel> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd2l-kernel-test-'));
     const ports = [];
     for (let i = 0; i < 5; i++) ports.push(await freePort());
@@ -57,8 +78,10 @@ export class TestKernel {
     };
     const file = path.join(dir, 'connection.json');
     fs.writeFileSync(file, JSON.stringify(conn));
-    const [node, ...args] = kernelArgv();
-    const proc = spawn(node, [...args, file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const argv = options.argv ?? kernelArgv();
+    const env = { ...process.env, ...kernelEnv(argv), ...options.env };
+    const proc = options.launch ? options.launch(argv, file)
+      : spawn(argv[0], [...argv.slice(1), file], { cwd: options.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const shell = new zmq.Dealer({ linger: 0 });
     const control = new zmq.Dealer({ linger: 0 });
     const iopub = new zmq.Subscriber({ linger: 0 });
@@ -135,7 +158,7 @@ export class TestKernel {
   }
 
   async stop(): Promise<void> {
-    if (this.proc.exitCode === null) {
+    if (this.proc.exitCode === null && this.proc.signalCode === null) {
       const id = this.send('shutdown_request', { restart: false }, { channel: 'control' });
       await this.reply(id, 10_000).catch(() => undefined);
       await new Promise((r) => {
@@ -176,6 +199,7 @@ export function installTempKernelspec(): { prefix: string; env: NodeJS.ProcessEn
   const specFile = path.join(dir, 'kernel.json');
   const spec = JSON.parse(fs.readFileSync(specFile, 'utf8'));
   spec.argv = [...kernelArgv(), '{connection_file}'];
+  spec.env = { ...spec.env, ...kernelEnv(spec.argv) };
   fs.writeFileSync(specFile, JSON.stringify(spec));
   const env = {
     ...process.env,
