@@ -1,5 +1,59 @@
-// Placeholder until this command lands.
-export async function benchCommand(_args: string[]): Promise<number> {
-  console.error('d2l bench: not implemented yet');
-  return 2;
+/**
+ * `d2l bench [--quick] [--json] [--models a,b] [--backends x,y] [--threads N]`: training-step time,
+ * examples/sec and peak RSS of the chapter's models on every available backend, next to PyTorch.
+ */
+import * as os from 'os';
+import { formatTable, machineInfo, runBench } from '../bench/run';
+import { BENCH_BACKENDS, BENCH_MODELS, BenchBackend } from '../bench/specs';
+
+const USAGE = `usage: d2l bench [--quick] [--json] [--models ${BENCH_MODELS.map((m) => m.key).join(',')}]
+                 [--backends ${BENCH_BACKENDS.join(',')}] [--threads N]
+
+Times SGD training steps (median after warm-up) of the chapter-7 models at the book's batch size and
+resize on each backend, each in its own process (peak RSS), and the same architecture in PyTorch
+(/usr/bin/python3, python3-torch) with the same number of threads. --quick uses small sizes (< 2 min).`;
+
+/** Entry point of `d2l bench`; returns the exit code. */
+export async function benchCommand(args: string[]): Promise<number> {
+  let quick = false, json = false;
+  let models = BENCH_MODELS.map((m) => m.key);
+  let backends: BenchBackend[] = [...BENCH_BACKENDS];
+  let threads = Number(process.env.D2L_NUM_THREADS) || os.cpus().length;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const value = (): string => {
+      const v = args[++i];
+      if (v === undefined) throw new Error(`d2l bench: ${a} needs a value.\n${USAGE}`);
+      return v;
+    };
+    if (a === '--help' || a === '-h') { console.log(USAGE); return 0; }
+    else if (a === '--quick') quick = true;
+    else if (a === '--json') json = true;
+    else if (a === '--models') models = value().split(',').filter(Boolean);
+    else if (a === '--backends') {
+      const list = value().split(',').filter(Boolean);
+      const bad = list.filter((b) => !(BENCH_BACKENDS as readonly string[]).includes(b));
+      if (bad.length) { console.error(`d2l bench: unknown backend(s) ${bad.join(', ')}; choose from ${BENCH_BACKENDS.join(', ')}`); return 2; }
+      backends = list as BenchBackend[];
+    } else if (a === '--threads') {
+      threads = Number(value());
+      if (!Number.isInteger(threads) || threads < 1) { console.error('d2l bench: --threads needs a positive integer'); return 2; }
+    } else { console.error(`d2l bench: unknown option ${a}\n${USAGE}`); return 2; }
+  }
+  const started = Date.now();
+  let results;
+  try {
+    results = runBench({ quick, models, backends, threads, log: (l) => console.error(l) });
+  } catch (e) {
+    console.error(`d2l bench: ${(e as Error).message}`);
+    return 2;
+  }
+  if (json) {
+    console.log(JSON.stringify({ quick, machine: machineInfo(threads), seconds: (Date.now() - started) / 1000, results }, null, 2));
+  } else {
+    console.log(formatTable(results));
+    console.log(`\n${threads} thread(s) per backend; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} ` +
+      '(other processes on these cores make every number noisier; compare ratios measured in the same run).');
+  }
+  return 0;
 }

@@ -1,0 +1,61 @@
+/**
+ * The 'native' tfjs backend: tfjs' cpu backend (tensors stay in JS TypedArrays) whose heavy kernels
+ * are replaced by oneDNN / OpenMP implementations. Every other kernel is the cpu one, run on the same
+ * storage, so a kernel missing here costs speed, never a copy.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { loadAddon } from './addon';
+import { convKernels } from './kernels/conv';
+import { copyKernels } from './kernels/copy';
+import { elementwiseKernels } from './kernels/elementwise';
+import { matmulKernels } from './kernels/matmul';
+import { poolKernels } from './kernels/pool';
+import { reduceKernels } from './kernels/reduce';
+
+/** Name under which the backend is registered with tfjs. */
+export const NATIVE_BACKEND_NAME = 'native';
+
+/** A cpu backend whose kernels registered under 'native' call into the oneDNN addon. */
+export class NativeBackend extends MathBackendCPU {}
+
+/** Kernels with a native implementation (each falls back to cpu for dtypes/layouts it does not handle). */
+export const nativeKernels: Array<Omit<tf.KernelConfig, 'backendName'>> = [
+  ...convKernels, ...matmulKernels, ...poolKernels, ...elementwiseKernels, ...reduceKernels,
+  ...copyKernels,
+];
+
+/** Names of the natively implemented kernels. */
+export function nativeKernelNames(): string[] {
+  return nativeKernels.map((k) => k.kernelName);
+}
+
+let registered = false;
+
+/**
+ * Registers backend + kernels once. Loads the addon first, so a missing build throws before anything is
+ * registered. Threads: env D2L_NUM_THREADS (else OpenMP's default, one per core); OMP_WAIT_POLICY
+ * defaults to passive.
+ */
+export function registerNativeBackend(priority = 3): void {
+  if (registered) return;
+  // libgomp reads this when the addon loads it. Spinning workers (the default) make every kernel wait for
+  // a time slice when the cores are shared (a notebook next to other processes): measured 10x slower steps.
+  if (process.env.OMP_WAIT_POLICY === undefined) process.env.OMP_WAIT_POLICY = 'passive';
+  const addon = loadAddon();
+  const threads = Number(process.env.D2L_NUM_THREADS ?? '');
+  if (Number.isInteger(threads) && threads > 0) addon.setNumThreads(threads);
+  // Make sure the cpu kernels exist to copy (importing tfjs registers them).
+  const cpuKernels = tf.getKernelsForBackend('cpu');
+  if (cpuKernels.length === 0) throw new Error('native backend unavailable: tfjs cpu kernels are not registered');
+  const own = new Set(nativeKernelNames());
+  for (const k of cpuKernels) {
+    if (!own.has(k.kernelName)) tf.registerKernel({ ...k, backendName: NATIVE_BACKEND_NAME });
+  }
+  for (const k of nativeKernels) tf.registerKernel({ ...k, backendName: NATIVE_BACKEND_NAME });
+  const ok = tf.registerBackend(NATIVE_BACKEND_NAME, () => new NativeBackend(), priority);
+  if (!ok && tf.findBackendFactory(NATIVE_BACKEND_NAME) == null) {
+    throw new Error('native backend unavailable: tf.registerBackend refused the name "native"');
+  }
+  registered = true;
+}

@@ -1,0 +1,75 @@
+// Whole-model gradients of every chapter-7 builder agree between the native and cpu backends
+// (small inputs so the pure-JS cpu reference stays fast). Defined only when the addon is built.
+import { strict as assert } from 'assert';
+import * as tf from '@tensorflow/tfjs';
+import * as models from '../src/models';
+import { softmaxCrossEntropy } from '../src/train/step';
+import { nativeUnavailableReason, randn, relError } from './native-helpers';
+
+interface Case {
+  name: string;
+  build: () => tf.Sequential;
+  size: number;
+  /** Models with dropout are compared in inference mode (dropout masks are random); BN models train. */
+  training: boolean;
+}
+
+const cases: Case[] = [
+  { name: 'lenetBN', build: () => models.lenetBN(), size: 28, training: true },
+  { name: 'lenetBNConcise', build: () => models.lenetBNConcise(), size: 28, training: true },
+  { name: 'alexnet', build: () => models.alexnet({ inputShape: [67, 67, 1] }), size: 67, training: false },
+  { name: 'vgg (small arch)', build: () => models.vgg(models.smallConvArch, { inputShape: [32, 32, 1] }), size: 32, training: false },
+  { name: 'nin', build: () => models.nin({ inputShape: [67, 67, 1] }), size: 67, training: false },
+  { name: 'googlenet', build: () => models.googlenet({ inputShape: [32, 32, 1] }), size: 32, training: true },
+  { name: 'resnet18', build: () => models.resnet18({ inputShape: [32, 32, 1] }), size: 32, training: true },
+  { name: 'densenet', build: () => models.densenet({ inputShape: [32, 32, 1] }), size: 32, training: true },
+];
+
+/** Loss and gradients of every trainable weight, as plain arrays. */
+async function lossAndGrads(backend: string, net: tf.Sequential, X: Float32Array, y: Int32Array, c: Case,
+  batch: number): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  const Xt = tf.tensor4d(X, [batch, c.size, c.size, 1]);
+  const yt = tf.tensor1d(y, 'int32');
+  const vars = net.trainableWeights.map((w) => w.read() as tf.Variable);
+  const { value, grads } = tf.variableGrads(
+    () => softmaxCrossEntropy(net.apply(Xt, { training: c.training }) as tf.Tensor, yt), vars);
+  const out = [Float32Array.from(value.dataSync()), ...vars.map((v) => Float32Array.from(grads[v.name].dataSync()))];
+  tf.dispose([Xt, yt, value, Object.values(grads)]);
+  return out;
+}
+
+if (nativeUnavailableReason === null) describe('native backend: whole-model gradients vs cpu', function () {
+  // The pure-JS cpu reference needs seconds per model, much more on shared cores.
+  this.timeout(900_000);
+  after(async () => { await tf.setBackend('cpu'); });
+  for (const c of cases) {
+    it(c.name, async () => {
+      await tf.setBackend('cpu');
+      // With batch norm, 2 examples at 1x1 spatial size normalize to exactly +-1, leaving gradients that
+      // are pure rounding noise; 4 keep them well defined. Models without it are cheapest with 1.
+      const batch = c.training ? 4 : 1;
+      const net = c.build();
+      // Same weights on both backends: the cpu copies move to 'native' when first read there.
+      const snapshot = net.getWeights().map((w) => w.clone());
+      const X = randn(batch * c.size * c.size, 31);
+      const y = Int32Array.from({ length: batch }, (_, i) => (i * 3) % 10);
+      const ref = await lossAndGrads('cpu', net, X, y, c, batch);
+      await tf.setBackend('cpu');
+      net.setWeights(snapshot);
+      const got = await lossAndGrads('native', net, X, y, c, batch);
+      // Conv biases that feed a batch norm have an exact gradient of 0 (the norm removes per-channel
+      // constants); both backends return rounding noise there, so errors are relative to at least
+      // 1e-3 of the largest gradient in the model.
+      const floor = 1e-3 * Math.max(...ref.slice(1).map((r) => r.reduce((m, v) => Math.max(m, Math.abs(v)), 0)));
+      ref.forEach((r, i) => {
+        const err = relError(r, got[i], floor);
+        const what = i === 0 ? 'loss' : `gradient of ${net.trainableWeights[i - 1].name}`;
+        assert.ok(err <= 1e-3, `${c.name}: ${what} differs, relative error ${err.toExponential(2)}`);
+      });
+      await tf.setBackend('cpu');
+      tf.dispose(snapshot);
+      net.dispose();
+    });
+  }
+});
