@@ -9,16 +9,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch, DataIter } from '../types';
 
-/** mulberry32: a small, fast 32-bit PRNG; good enough for shuffling and fully determined by its seed. */
+import { mulberry32 } from '../util/random';
+
+/** The shuffling generator: fully determined by its seed. */
 export function makeRng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 /** Fisher–Yates shuffle of 0…n-1. */

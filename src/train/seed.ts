@@ -5,16 +5,11 @@
  * meanwhile gets seeded numbers too (and would shift the sequence): repeatability assumes one run at a time.
  */
 
-/** mulberry32: a small, fast 32-bit generator, plenty for seeding tfjs' own generators. */
+import { mulberry32 } from '../util/random';
+
+/** A seeded stand-in for `Math.random` (the seed is mixed so seed 0 is not an all-zero state). */
 export function seededRandom(seed: number): () => number {
-  let state = (Math.floor(seed) ^ 0x9e3779b9) >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(Math.floor(seed) ^ 0x9e3779b9);
 }
 
 /** Runs `fn` with `Math.random` seeded by `seed` (unchanged when `seed` is undefined). */
