@@ -158,11 +158,28 @@ function silenceNodeBanner(): void {
   }
 }
 
+/**
+ * Requires a tfjs-node package without its kernel-registration warnings. An install whose native binding is
+ * missing registers its kernels before it throws, so trying tfjs-node-gpu and then tfjs-node printed ~150
+ * "kernel ... is already registered" lines; the failure itself is still recorded in backendInfo().
+ */
+function requireQuietly(pkg: string): void {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (!/is already registered/.test(String(args[0]))) warn(...args);
+  };
+  try {
+    require(pkg);
+  } finally {
+    console.warn = warn;
+  }
+}
+
 async function loadTensorflow(): Promise<string> {
   const failures: string[] = [];
   for (const pkg of TFJS_NODE_PACKAGES) {
     try {
-      require(pkg);
+      requireQuietly(pkg);
       if (!(await tf.setBackend('tensorflow'))) throw new Error(`${pkg} loaded but tf.setBackend('tensorflow') failed`);
       await tf.ready();
       const backend = tf.backend() as unknown as { isUsingGpuDevice?: boolean };
