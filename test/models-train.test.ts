@@ -68,8 +68,9 @@ for (const [backend, steps] of [['cpu', 1], ['default', 3]] as const) {
     this.timeout(600000);
     let name = '';
     before(async () => {
+      // ensureBackend() selects once per process; an earlier suite may have switched tf to cpu since, so switch back.
       if (backend === 'cpu') await tf.setBackend('cpu');
-      else await ensureBackend();
+      else await tf.setBackend(await ensureBackend());
       name = tf.getBackend();
     });
 
