@@ -7,19 +7,10 @@
  * cells of its window, channels innermost, directly in the wasm heap.
  */
 import * as tf from '@tensorflow/tfjs';
-import { f32, WasmBackendLike } from './kernel-utils';
-
-type Pair = [number, number];
+import { f32, poolGradArgs } from './kernel-utils';
 
 function avgPoolGradWasm(args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: unknown }): tf.TensorInfo {
-  const backend = args.backend as WasmBackendLike;
-  const { dy, input } = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
-  const attrs = args.attrs as unknown as {
-    filterSize: number | Pair; strides: number | Pair; pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-    dimRoundingMode?: 'floor' | 'round' | 'ceil';
-  };
-  const info = tf.backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  const { backend, dy, input, info } = poolGradArgs(args);
   const { batchSize, inHeight, inWidth, inChannels: ch, outHeight, outWidth, strideHeight, strideWidth } = info;
   const { effectiveFilterHeight: fh, effectiveFilterWidth: fw, dilationHeight: dh, dilationWidth: dw } = info;
   const { top, left } = info.padInfo;

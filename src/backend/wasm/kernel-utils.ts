@@ -73,3 +73,18 @@ export function conv2d(
     dimRoundingMode: undefined,
   });
 }
+
+type Pair = [number, number];
+
+/** The inputs of MaxPoolGrad / AvgPoolGrad (dy, the forward input) and the pooling geometry they imply. */
+export function poolGradArgs(args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: unknown }) {
+  const backend = args.backend as WasmBackendLike;
+  const { dy, input } = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
+  const attrs = args.attrs as unknown as {
+    filterSize: number | Pair; strides: number | Pair; pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+    dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  };
+  const info = tf.backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  return { backend, dy, input, info };
+}
