@@ -9,7 +9,8 @@
         "src/pool.cc",
         "src/elementwise.cc",
         "src/reduce.cc",
-        "src/copy.cc"
+        "src/copy.cc",
+        "src/batchnorm.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

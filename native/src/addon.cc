@@ -47,6 +47,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   initElementwise(env, exports);
   initReduce(env, exports);
   initCopy(env, exports);
+  initBatchNorm(env, exports);
   return exports;
 }
 

@@ -61,5 +61,6 @@ void initPool(Napi::Env env, Napi::Object exports);
 void initElementwise(Napi::Env env, Napi::Object exports);
 void initReduce(Napi::Env env, Napi::Object exports);
 void initCopy(Napi::Env env, Napi::Object exports);
+void initBatchNorm(Napi::Env env, Napi::Object exports);
 
 }  // namespace d2l

@@ -3,6 +3,7 @@
  * `file://` model files, and the wasm training kernels that make the wasm backend able to train conv nets.
  */
 import { registerFileRouter } from './file-io';
+import { installFusedBatchNorm } from '../ops/keras-batch-norm';
 
 export { ensureBackend, backendInfo, BACKEND_NAMES } from './select';
 export type { BackendInfo, BackendCandidate, BackendName } from './select';
@@ -13,3 +14,6 @@ export { registerFileRouter, fileIOHandler } from './file-io';
 
 // `model.save('file://…')` should work as soon as d2l is imported, even before a backend is selected.
 registerFileRouter();
+
+// Training-mode tf.layers.batchNormalization runs as one fused kernel on cpu, wasm and native (src/ops).
+installFusedBatchNorm();

@@ -22,6 +22,11 @@ export interface NativeAddon {
   tile(x: Float32Array, out: Float32Array, xShape: number[], reps: number[]): void;
   batchNorm(x: Float32Array, mean: Float32Array, variance: Float32Array, offset: Float32Array | null,
     scale: Float32Array | null, out: Float32Array, channels: number, epsilon: number): void;
+  batchNormTraining(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, mean: Float32Array,
+    variance: Float32Array, channels: number, epsilon: number): void;
+  batchNormTrainingGrad(dy: Float32Array, x: Float32Array, gamma: Float32Array, mean: Float32Array,
+    variance: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, channels: number,
+    epsilon: number): void;
   slice(x: Float32Array, out: Float32Array, xShape: number[], begin: number[], size: number[]): void;
   pad(x: Float32Array, out: Float32Array, xShape: number[], before: number[], outShape: number[], constant: number): void;
   concat(inputs: Float32Array[], widths: number[], out: Float32Array, outer: number): void;

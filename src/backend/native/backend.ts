@@ -5,7 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { registerBatchNormJsKernels } from '../../ops/batch-norm-kernels';
 import { loadAddon } from './addon';
+import { batchNormKernels } from './kernels/batch-norm';
 import { convKernels } from './kernels/conv';
 import { copyKernels } from './kernels/copy';
 import { elementwiseKernels } from './kernels/elementwise';
@@ -22,7 +24,7 @@ export class NativeBackend extends MathBackendCPU {}
 /** Kernels with a native implementation (each falls back to cpu for dtypes/layouts it does not handle). */
 export const nativeKernels: Array<Omit<tf.KernelConfig, 'backendName'>> = [
   ...convKernels, ...matmulKernels, ...poolKernels, ...elementwiseKernels, ...reduceKernels,
-  ...copyKernels,
+  ...copyKernels, ...batchNormKernels,
 ];
 
 /** Names of the natively implemented kernels. */
@@ -45,7 +47,8 @@ export function registerNativeBackend(priority = 3): void {
   const addon = loadAddon();
   const threads = Number(process.env.D2L_NUM_THREADS ?? '');
   if (Number.isInteger(threads) && threads > 0) addon.setNumThreads(threads);
-  // Make sure the cpu kernels exist to copy (importing tfjs registers them).
+  // Make sure the cpu kernels exist to copy (importing tfjs registers them), d2l's fused batch norm among them.
+  registerBatchNormJsKernels();
   const cpuKernels = tf.getKernelsForBackend('cpu');
   if (cpuKernels.length === 0) throw new Error('native backend unavailable: tfjs cpu kernels are not registered');
   const own = new Set(nativeKernelNames());
