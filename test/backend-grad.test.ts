@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ensureBackend } from '../src/backend';
 import { loadWasmBackend } from '../src/backend/wasm/load';
 import { col2imLimits } from '../src/backend/wasm/conv2d-backprop-input';
+import { blockedLimits } from '../src/backend/wasm/conv-blocked';
 
 const TOLERANCE = 1e-4;
 type Pad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
@@ -157,6 +158,31 @@ describe('backend: wasm gradients match cpu (rel err ≤ 1e-4)', function () {
       for (const [i, c] of cases.entries()) await check({ ...c, title: `${c.title} (col2im)` }, 320 + i);
     } finally {
       col2imLimits.maxInChannels = saved;
+    }
+  });
+
+  it('blocked dX at stride 1 for 1-3 input channels: block sizes 4 and 2, cropping, padding kinds', async () => {
+    const cases: Case[] = [
+      conv(5, 1, 'same', 28, 1, 6, 3),                                 // the book's LeNet conv1 (pad 2), r = 4
+      conv(5, 1, 'valid', 13, 1, 6, 2),                                // 9×9 dx rows: r = 4 does not divide, cropped
+      conv(3, 1, [[0, 0], [2, 0], [0, 1], [0, 0]], 10, 1, 5),          // asymmetric explicit padding
+      conv(5, 1, 'valid', 11, 2, 7),                                   // ci = 2, r = 2, odd size
+      conv(7, 1, 'same', 9, 3, 9),                                     // ci = 3, filter larger than a block
+      conv(1, 1, 'valid', 5, 1, 3),                                    // 1×1 filter
+      { title: 'conv k3×5 s1 valid on 9x14x1 (non-square)', shapes: [[2, 9, 14, 1], [3, 5, 1, 4]],
+        f: (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'valid') },
+    ];
+    for (const [i, c] of cases.entries()) await check({ ...c, title: `${c.title} (blocked)` }, 340 + i);
+  });
+
+  it('flipped-filter conv dX still right for few input channels when blocking is off', async () => {
+    const saved = blockedLimits.maxInChannels;
+    blockedLimits.maxInChannels = 0;
+    try {
+      const cases = [conv(5, 1, 'valid', 12, 1, 6, 4), conv(3, 1, 'same', 7), convPadded(5, 1, 2, 8)];
+      for (const [i, c] of cases.entries()) await check({ ...c, title: `${c.title} (flipped conv)` }, 360 + i);
+    } finally {
+      blockedLimits.maxInChannels = saved;
     }
   });
 
