@@ -123,6 +123,10 @@ const poolCases: Case[] = [
   pool('avg', 3, 1, 'same', 6),
   pool('avg', 3, 2, 1, 9),
   pool('avg', 2, 2, 'valid', 9),                            // odd size: last row/col dropped
+  // windows that tile the input (stride = window): the upsampling route
+  pool('avg', 3, 3, 'valid', 10),                           // last row/col dropped
+  pool('avg', 2, 2, 'same', 9),                             // last window half in the bottom/right padding
+  pool('avg', 2, 2, 'same', 8),
 ];
 
 describe('backend: wasm gradients match cpu (rel err ≤ 1e-4)', function () {
@@ -185,6 +189,10 @@ describe('backend: wasm gradients match cpu (rel err ≤ 1e-4)', function () {
       blockedLimits.maxInChannels = saved;
     }
   });
+
+  it('avgPool with a non-square window tiling a non-square input (upsampling route)', () =>
+    check({ title: 'avgPool [2,3]/s[2,3] valid on 7x11', shapes: [[2, 7, 11, 3]],
+      f: (x) => tf.avgPool(x as tf.Tensor4D, [2, 3], [2, 3], 'valid') }, 230));
 
   it('tile, as the BatchNorm gradient uses it, and an int32 / multi-axis tile', async () => {
     await check({ title: 'tile [1,1,1,C] → [B,H,W,C]', shapes: [[1, 1, 1, 5]], f: (x) => tf.tile(x, [3, 4, 2, 1]) }, 400);
