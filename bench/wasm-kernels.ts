@@ -30,6 +30,8 @@ async function main(): Promise<void> {
   const cases: [string, string, Inputs, object][] = [
     ['LeNet conv2 dX [256,8,8,16]→[256,12,12,6]', 'Conv2DBackpropInput',
       { dy: tf.randomNormal([256, 8, 8, 16]), filter: tf.randomNormal([5, 5, 6, 16]) }, convAttrs([256, 12, 12, 6], 1, 'valid')],
+    ['LeNet conv1 dX of the image [256,28,28,1]', 'Conv2DBackpropInput',
+      { dy: tf.randomNormal([256, 24, 24, 6]), filter: tf.randomNormal([5, 5, 1, 6]) }, convAttrs([256, 28, 28, 1], 1, 'valid')],
     ['ResNet 3×3 s1 dX [32,12,12,64]', 'Conv2DBackpropInput',
       { dy: tf.randomNormal([32, 12, 12, 64]), filter: tf.randomNormal([3, 3, 64, 64]) }, convAttrs([32, 12, 12, 64], 1, 'same')],
     ['ResNet 3×3 s2 dX [32,12,12,64]→[32,24,24,32]', 'Conv2DBackpropInput',
@@ -42,6 +44,8 @@ async function main(): Promise<void> {
       { dy: tf.randomNormal([4, 55, 55, 96]), filter: tf.randomNormal([11, 11, 1, 96]) }, convAttrs([4, 227, 227, 1], 4, 'valid')],
     ['LeNet AvgPoolGrad [256,24,24,6]', 'AvgPoolGrad',
       { dy: tf.randomNormal([256, 12, 12, 6]), input: tf.randomNormal([256, 24, 24, 6]) }, { filterSize: 2, strides: 2, pad: 'valid' }],
+    ['LeNet AvgPoolGrad [256,8,8,16]', 'AvgPoolGrad',
+      { dy: tf.randomNormal([256, 4, 4, 16]), input: tf.randomNormal([256, 8, 8, 16]) }, { filterSize: 2, strides: 2, pad: 'valid' }],
     ['BN Tile [1,1,1,6]→[256,24,24,6]', 'Tile', { x: tf.randomNormal([1, 1, 1, 6]) }, { reps: [256, 24, 24, 1] }],
     ['dense dW = xᵀ·dy [256,256]ᵀ×[256,120]', 'BatchMatMul',
       { a: tf.randomNormal([256, 256]), b: tf.randomNormal([256, 120]) }, { transposeA: true, transposeB: false }],
