@@ -1,7 +1,7 @@
 // Training-mode batch normalization, forward and backward, over the innermost (NHWC channel) axis.
 // Same formulas as src/ops/batch-norm-math.ts (the reference the tests compare with):
-//   forward:  mean, biased var per channel (float64 sums, one pass), y = x*scale + shift
-//   backward: sumDy, sumDy*(x-mean) per channel (one pass), then dx = a*dy + b*x + k per channel.
+//   forward:  mean, biased var per channel (float64 sums, one pass), y = (x - mean)*scale + beta
+//   backward: sumDy, sumDy*(x-mean) per channel (one pass), then dx = a*(dy - mean(dy)) + b*(x - mean) per channel.
 // Each pass splits the rows into one contiguous block per thread; per-channel partial sums are
 // combined after the parallel region, so results do not depend on scheduling beyond the thread count.
 #include "common.h"
@@ -38,18 +38,20 @@ void channelSums(int64_t rows, int64_t c, std::vector<double>& s1, std::vector<d
   }
 }
 
-// out[row, i] = a[i]*u[row, i] + b[i]*v[row, i] + k[i]   (v may be null: then b is ignored)
-void affine2(const float* u, const float* v, float* out, int64_t rows, int64_t c,
-             const float* a, const float* b, const float* k) {
+// out[row, i] = a[i]*(u[row, i] - mu[i]) + (v ? b[i]*(v[row, i] - mv[i]) : b[i]).
+// Centering each operand before scaling keeps the result accurate when a mean is large next to the spread, and
+// makes the per-channel sums of dx (a bias gradient in front of the norm: exactly 0) cancel to rounding level.
+void centeredAffine(const float* u, const float* mu, const float* a, const float* v, const float* mv,
+                    const float* b, float* out, int64_t rows, int64_t c) {
 #pragma omp parallel for schedule(static) if (rows * c > kParallelMin)
   for (int64_t r = 0; r < rows; ++r) {
     const float* pu = u + r * c;
     float* po = out + r * c;
     if (v) {
       const float* pv = v + r * c;
-      for (int64_t i = 0; i < c; ++i) po[i] = a[i] * pu[i] + b[i] * pv[i] + k[i];
+      for (int64_t i = 0; i < c; ++i) po[i] = a[i] * (pu[i] - mu[i]) + b[i] * (pv[i] - mv[i]);
     } else {
-      for (int64_t i = 0; i < c; ++i) po[i] = a[i] * pu[i] + k[i];
+      for (int64_t i = 0; i < c; ++i) po[i] = a[i] * (pu[i] - mu[i]) + b[i];
     }
   }
 }
@@ -71,18 +73,16 @@ Napi::Value BatchNormTraining(const Napi::CallbackInfo& info) {
     const float* px = x + r * c;
     for (int64_t i = 0; i < c; ++i) { const double v = px[i]; s1[i] += v; s2[i] += v * v; }
   });
-  std::vector<float> scale(c), zero(c, 0.f), shift(c);
+  std::vector<float> scale(c);
   for (int64_t i = 0; i < c; ++i) {
     const double m = sum[i] / rows;
     const double v = std::max(0.0, sumSq[i] / rows - m * m);
     mean[i] = static_cast<float>(m);
     var[i] = static_cast<float>(v);
     // float32 like the JS reference: the scale is computed from the float32 statistics.
-    const float s = gamma[i] / std::sqrt(var[i] + static_cast<float>(eps));
-    scale[i] = s;
-    shift[i] = beta[i] - mean[i] * s;
+    scale[i] = static_cast<float>(gamma[i] / std::sqrt(static_cast<double>(var[i]) + eps));
   }
-  affine2(x, nullptr, y, rows, c, scale.data(), zero.data(), shift.data());
+  centeredAffine(x, mean, scale.data(), nullptr, nullptr, beta, y, rows, c);
   return info.Env().Undefined();
 }
 
@@ -106,7 +106,7 @@ Napi::Value BatchNormTrainingGrad(const Napi::CallbackInfo& info) {
     const float* px = x + r * c;
     for (int64_t i = 0; i < c; ++i) { const double g = pd[i]; s1[i] += g; s2[i] += g * (px[i] - mean[i]); }
   });
-  std::vector<float> a(c), b(c), k(c);
+  std::vector<float> a(c), b(c), meanDy(c);
   for (int64_t i = 0; i < c; ++i) {
     const double inv = 1.0 / std::sqrt(static_cast<double>(var[i]) + eps);
     dbeta[i] = static_cast<float>(sumDy[i]);
@@ -115,9 +115,9 @@ Napi::Value BatchNormTrainingGrad(const Napi::CallbackInfo& info) {
     const double bi = -ai * inv * inv * sumDyXc[i] / rows;
     a[i] = static_cast<float>(ai);
     b[i] = static_cast<float>(bi);
-    k[i] = static_cast<float>(-ai * sumDy[i] / rows - bi * mean[i]);
+    meanDy[i] = static_cast<float>(sumDy[i] / rows);
   }
-  affine2(dy, x, dx, rows, c, a.data(), b.data(), k.data());
+  centeredAffine(dy, meanDy.data(), a.data(), x, mean, b.data(), dx, rows, c);
   return info.Env().Undefined();
 }
 

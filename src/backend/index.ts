@@ -4,6 +4,7 @@
  */
 import { registerFileRouter } from './file-io';
 import { installFusedBatchNorm } from '../ops/keras-batch-norm';
+import { installLeanGradients } from './lean-gradients';
 
 export { ensureBackend, backendInfo, BACKEND_NAMES } from './select';
 export type { BackendInfo, BackendCandidate, BackendName } from './select';
@@ -17,3 +18,5 @@ registerFileRouter();
 
 // Training-mode tf.layers.batchNormalization runs as one fused kernel on cpu, wasm and native (src/ops).
 installFusedBatchNorm();
+// Backprop releases each node's saved tensors and consumed gradients as it goes (peak memory ~ PyTorch's).
+installLeanGradients();

@@ -36,13 +36,10 @@ export function normalize(x: Float32Array, gamma: Float32Array, beta: Float32Arr
                           variance: Float32Array, epsilon: number, y: Float32Array): void {
   const channels = mean.length;
   const scale = new Float32Array(channels);
-  const shift = new Float32Array(channels);
-  for (let c = 0; c < channels; c++) {
-    scale[c] = gamma[c] / Math.sqrt(variance[c] + epsilon);
-    shift[c] = beta[c] - mean[c] * scale[c];
-  }
+  for (let c = 0; c < channels; c++) scale[c] = gamma[c] / Math.sqrt(variance[c] + epsilon);
+  // Centered first, then scaled: accurate even when |mean| >> std.
   for (let i = 0; i < x.length;) {
-    for (let c = 0; c < channels; c++, i++) y[i] = x[i] * scale[c] + shift[c];
+    for (let c = 0; c < channels; c++, i++) y[i] = (x[i] - mean[c]) * scale[c] + beta[c];
   }
 }
 
@@ -65,10 +62,11 @@ export function batchNormTrainingBackward(
       sumDyXc[c] += g * (x[i] - mean[c]);
     }
   }
-  // dx = a·dy + b·x + k per channel, with a = γ·invStd, b = −a·invStd²·Σdy·xc/N, k = −a·Σdy/N − b·mean.
+  // dx = a·(dy − mean(dy)) + b·(x − mean) per channel, with a = γ·invStd, b = −a·invStd²·Σdy·xc/N. Both operands
+  // are centered first: a bias in front of the norm has gradient Σ dx = 0, which then cancels to rounding level.
   const a = new Float32Array(channels);
   const b = new Float32Array(channels);
-  const k = new Float32Array(channels);
+  const meanDy = new Float32Array(channels);
   for (let c = 0; c < channels; c++) {
     dbeta[c] = sumDy[c];
     dgamma[c] = sumDyXc[c] * invStd[c];
@@ -76,9 +74,9 @@ export function batchNormTrainingBackward(
     const bc = -ac * invStd[c] * invStd[c] * sumDyXc[c] / rows;
     a[c] = ac;
     b[c] = bc;
-    k[c] = -ac * sumDy[c] / rows - bc * mean[c];
+    meanDy[c] = sumDy[c] / rows;
   }
   for (let i = 0; i < x.length;) {
-    for (let c = 0; c < channels; c++, i++) dx[i] = a[c] * dy[i] + b[c] * x[i] + k[c];
+    for (let c = 0; c < channels; c++, i++) dx[i] = a[c] * (dy[i] - meanDy[c]) + b[c] * (x[i] - mean[c]);
   }
 }
