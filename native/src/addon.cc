@@ -1,6 +1,9 @@
 // Entry point of the d2l native backend addon: engine/stream singletons, thread control, exports.
 #include "common.h"
 #include <omp.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <cstdint>
 
 namespace d2l {
 
@@ -37,10 +40,25 @@ static Napi::Value Version(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), s);
 }
 
+// releasePages(array): gives the whole pages inside a buffer that nothing will read again back to the OS now,
+// instead of when V8 collects the ArrayBuffer. Used by the buffer pool for buffers it drops: V8 runs its GC on
+// its own schedule, and the dropped buffers kept ResNet-18's peak RSS ~500 MB higher. The mapping stays valid
+// (a later read would see zeros), so this is safe however late the GC comes.
+static Napi::Value ReleasePages(const Napi::CallbackInfo& info) {
+  Napi::TypedArray a = info[0].As<Napi::TypedArray>();
+  const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const uintptr_t start = reinterpret_cast<uintptr_t>(a.ArrayBuffer().Data()) + a.ByteOffset();
+  const uintptr_t lo = (start + page - 1) & ~(page - 1), hi = (start + a.ByteLength()) & ~(page - 1);
+  bool ok = false;
+  if (hi > lo) ok = madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_DONTNEED) == 0;
+  return Napi::Boolean::New(info.Env(), ok);
+}
+
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads));
   exports.Set("onednnVersion", Napi::Function::New(env, Version));
+  exports.Set("releasePages", Napi::Function::New(env, ReleasePages));
   initConv(env, exports);
   initMatmul(env, exports);
   initPool(env, exports);

@@ -52,6 +52,18 @@ inline dnnl::memory userMem(const dnnl::memory::desc& md, float* p) {
   return dnnl::memory(md, engine(), p);
 }
 
+// Outputs may be recycled buffers (src/backend/native/buffer-pool.ts): a kernel that only adds into or
+// partly writes its output clears it first, in parallel.
+inline void zeroFill(float* p, int64_t n) {
+#pragma omp parallel for schedule(static) if (n > 65536)
+  for (int64_t i = 0; i < n; ++i) p[i] = 0.f;
+}
+
+inline void zeroFill(const Napi::Value& v) {
+  Napi::Float32Array a = v.As<Napi::Float32Array>();
+  zeroFill(a.Data(), static_cast<int64_t>(a.ElementLength()));
+}
+
 // Executes reorder src->dst when their layouts differ; returns the memory to use.
 dnnl::memory reorderIfNeeded(const dnnl::memory& src, const dnnl::memory::desc& want);
 

@@ -211,12 +211,13 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   });
 }
 
-// conv2dBackwardData(dy, w, dx, p): dx must be zero-filled.
+// conv2dBackwardData(dy, w, dx, p): overwrites dx.
 Napi::Value Conv2dBackwardData(const Napi::CallbackInfo& info) {
   return guarded(info, "conv2dBackwardData", [&] {
     float* dx = f32(info[2]);
     auto p = ints(info[3]);
     if (!strided1x1(p)) return convBackwardData(f32(info[0]), f32(info[1]), dx, p);
+    zeroFill(info[2]);  // pixels the strided 1x1 filter never reads get no gradient
     std::vector<float> dxs(static_cast<size_t>(p[0] * p[7] * p[8] * p[3]));
     convBackwardData(f32(info[0]), f32(info[1]), dxs.data(), unitStride(p));
     const float* s = dxs.data();

@@ -56,12 +56,13 @@ Napi::Value Pool(const Napi::CallbackInfo& info) {
 
 constexpr int64_t kChanBlock = 64;
 
-// maxPoolGrad(dy, x, dx, p): dx must be zero-filled. Routes each dy to the first (row-major) maximum
+// maxPoolGrad(dy, x, dx, p): overwrites dx. Routes each dy to the first (row-major) maximum
 // of its window, the same tie rule as tfjs' cpu kernel.
 Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
   const float* dy = f32(info[0]);
   const float* x = f32(info[1]);
   float* dx = f32(info[2]);
+  zeroFill(info[2]);
   PoolGeom g(ints(info[3]));
   const int64_t cBlocks = (g.c + kChanBlock - 1) / kChanBlock;
 #pragma omp parallel for collapse(2) schedule(static)
@@ -96,11 +97,12 @@ Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// avgPoolGrad(dy, dx, p, excludePadding): dx must be zero-filled. The divisor is the number of
+// avgPoolGrad(dy, dx, p, excludePadding): overwrites dx. The divisor is the number of
 // in-image cells of each window (what the forward pass averaged over) when excludePadding is set.
 Napi::Value AvgPoolGrad(const Napi::CallbackInfo& info) {
   const float* dy = f32(info[0]);
   float* dx = f32(info[1]);
+  zeroFill(info[1]);
   PoolGeom g(ints(info[2]));
   const bool exclude = info[3].ToBoolean().Value();
   const int64_t cBlocks = (g.c + kChanBlock - 1) / kChanBlock;

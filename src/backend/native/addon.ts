@@ -10,6 +10,7 @@ export interface NativeAddon {
   setNumThreads(n: number): number;
   getNumThreads(): number;
   onednnVersion(): string;
+  releasePages(buffer: Float32Array): boolean;
   conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, p: number[], act: number): void;
   conv2dBackwardData(dy: Float32Array, w: Float32Array, dx: Float32Array, p: number[]): void;
   conv2dBackwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, p: number[]): void;

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { registerBatchNormJsKernels } from '../../ops/batch-norm-kernels';
 import { loadAddon } from './addon';
+import { noteRegistered, notePinned, release } from './buffer-pool';
 import { batchNormKernels } from './kernels/batch-norm';
 import { convKernels } from './kernels/conv';
 import { copyKernels } from './kernels/copy';
@@ -18,8 +19,35 @@ import { reduceKernels } from './kernels/reduce';
 /** Name under which the backend is registered with tfjs. */
 export const NATIVE_BACKEND_NAME = 'native';
 
-/** A cpu backend whose kernels registered under 'native' call into the oneDNN addon. */
-export class NativeBackend extends MathBackendCPU {}
+/**
+ * A cpu backend whose kernels registered under 'native' call into the oneDNN addon. It also tells the buffer
+ * pool (./buffer-pool.ts) when storage is registered, handed out or dropped, so large buffers can be reused.
+ */
+export class NativeBackend extends MathBackendCPU {
+  override write(values: tf.backend_util.BackendValues, shape: number[], dtype: tf.DataType): tf.DataId {
+    noteRegistered(values);
+    return super.write(values, shape, dtype);
+  }
+
+  override move(dataId: tf.DataId, values: tf.backend_util.BackendValues, shape: number[], dtype: tf.DataType,
+                refCount: number): void {
+    noteRegistered(values);
+    super.move(dataId, values, shape, dtype, refCount);
+  }
+
+  override readSync(dataId: tf.DataId): tf.backend_util.BackendValues {
+    const values = super.readSync(dataId);
+    notePinned(values);
+    return values;
+  }
+
+  override disposeData(dataId: tf.DataId, force = false): boolean {
+    const entry = this.data.get(dataId);
+    const released = super.disposeData(dataId, force);
+    if (entry != null && !this.data.has(dataId)) release(entry.values);
+    return released;
+  }
+}
 
 /** Kernels with a native implementation (each falls back to cpu for dtypes/layouts it does not handle). */
 export const nativeKernels: Array<Omit<tf.KernelConfig, 'backendName'>> = [

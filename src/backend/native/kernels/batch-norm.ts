@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, BatchNormTrainingAttrs } from '../../../ops/batch-norm-training';
+import { allocate } from '../buffer-pool';
 import { addon, cpuFallback, f32, KernelArgs, output, TensorInfo } from '../util';
 
 function batchNormTraining(args: KernelArgs): TensorInfo | TensorInfo[] {
@@ -14,7 +15,7 @@ function batchNormTraining(args: KernelArgs): TensorInfo | TensorInfo[] {
   if (xv == null || g == null || b == null) return cpuFallback(BATCH_NORM_TRAINING, args);
   const { epsilon } = args.attrs as unknown as BatchNormTrainingAttrs;
   const channels = x.shape[x.shape.length - 1];
-  const y = new Float32Array(xv.length), mean = new Float32Array(channels), variance = new Float32Array(channels);
+  const y = allocate(xv.length), mean = new Float32Array(channels), variance = new Float32Array(channels);
   addon().batchNormTraining(xv, g, b, y, mean, variance, channels, epsilon);
   return [output(backend, x.shape.slice(), y), output(backend, [channels], mean), output(backend, [channels], variance)];
 }
@@ -27,7 +28,7 @@ function batchNormTrainingGrad(args: KernelArgs): TensorInfo | TensorInfo[] {
   const [dyv, xv, g, m, v] = vs as Float32Array[];
   const { epsilon } = args.attrs as unknown as BatchNormTrainingAttrs;
   const channels = x.shape[x.shape.length - 1];
-  const dx = new Float32Array(xv.length), dgamma = new Float32Array(channels), dbeta = new Float32Array(channels);
+  const dx = allocate(xv.length), dgamma = new Float32Array(channels), dbeta = new Float32Array(channels);
   addon().batchNormTrainingGrad(dyv, xv, g, m, v, dx, dgamma, dbeta, channels, epsilon);
   return [output(backend, x.shape.slice(), dx), output(backend, [channels], dgamma), output(backend, [channels], dbeta)];
 }

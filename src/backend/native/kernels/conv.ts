@@ -1,6 +1,7 @@
 /** Conv2D, FusedConv2D and both Conv2D gradients on oneDNN (NHWC activations, HWIO filters). */
 import * as tf from '@tensorflow/tfjs';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { allocate } from '../buffer-pool';
 import { activationCode, addon, cpuFallback, f32, KernelArgs, output, size, TensorInfo } from '../util';
 
 type ConvInfo = tf.backend_util.Conv2DInfo;
@@ -40,7 +41,7 @@ function conv2dImpl(name: string, args: KernelArgs, withExtras: boolean): Tensor
     return cpuFallback(name, args);
   }
   const c = info(x!.shape, filter!.shape, a, a.dilations ?? 1);
-  const out = new Float32Array(size(c.outShape));
+  const out = allocate(size(c.outShape));
   addon().conv2d(xv, wv, bv, out, params(c), act);
   return output(backend, c.outShape.slice(), out);
 }
@@ -52,7 +53,7 @@ function conv2DBackpropInput(args: KernelArgs): TensorInfo | TensorInfo[] {
   const dyv = f32(backend, dy), wv = f32(backend, filter);
   if (dyv == null || wv == null || a.dataFormat === 'NCHW') return cpuFallback(tf.Conv2DBackpropInput, args);
   const c = info(a.inputShape!, filter.shape, a, 1);
-  const dx = new Float32Array(size(c.inShape));
+  const dx = allocate(size(c.inShape));
   addon().conv2dBackwardData(dyv, wv, dx, params(c));
   return output(backend, c.inShape.slice(), dx);
 }
@@ -64,7 +65,7 @@ function conv2DBackpropFilter(args: KernelArgs): TensorInfo | TensorInfo[] {
   const xv = f32(backend, x), dyv = f32(backend, dy);
   if (xv == null || dyv == null || a.dataFormat === 'NCHW') return cpuFallback(tf.Conv2DBackpropFilter, args);
   const c = info(x.shape, a.filterShape!, a, 1);
-  const dw = new Float32Array(size(a.filterShape!));
+  const dw = allocate(size(a.filterShape!));
   addon().conv2dBackwardWeights(xv, dyv, dw, params(c));
   return output(backend, a.filterShape!.slice(), dw);
 }

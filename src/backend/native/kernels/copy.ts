@@ -1,6 +1,7 @@
 /** Slice, PadV2, Concat and SplitV as memcpy runs (zeroPadding2d's forward and gradient, Inception/DenseNet concat). */
 import * as tf from '@tensorflow/tfjs';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { allocate } from '../buffer-pool';
 import { addon, cpuFallback, f32, KernelArgs, output, size, TensorInfo } from '../util';
 
 function slice(args: KernelArgs): TensorInfo | TensorInfo[] {
@@ -11,7 +12,7 @@ function slice(args: KernelArgs): TensorInfo | TensorInfo[] {
   if (xv == null || x.shape.length === 0) return cpuFallback(tf.Slice, args);
   const [b, s] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, sz);
   tf.slice_util.assertParamsValid(x as tf.Tensor, b, s);
-  const out = new Float32Array(size(s));
+  const out = allocate(size(s));
   if (out.length > 0) addon().slice(xv, out, x.shape, b, s);
   return output(backend, s, out);
 }
@@ -23,7 +24,7 @@ function padV2(args: KernelArgs): TensorInfo | TensorInfo[] {
   const xv = f32(backend, x);
   if (xv == null || x.shape.length === 0 || paddings.some(([p, q]) => p < 0 || q < 0)) return cpuFallback(tf.PadV2, args);
   const outShape = x.shape.map((d, i) => paddings[i][0] + d + paddings[i][1]);
-  const out = new Float32Array(size(outShape));
+  const out = allocate(size(outShape));
   if (out.length > 0) addon().pad(xv, out, x.shape, paddings.map((p) => p[0]), outShape, constantValue);
   return output(backend, outShape, out);
 }
@@ -39,7 +40,7 @@ function concat(args: KernelArgs): TensorInfo | TensorInfo[] {
   const outShape = tf.backend_util.computeOutShape(shapes, axis);
   const outer = size(outShape.slice(0, axis));
   const widths = shapes.map((s) => size(s.slice(axis)));
-  const out = new Float32Array(size(outShape));
+  const out = allocate(size(outShape));
   addon().concat(values as Float32Array[], widths, out, outer);
   return output(backend, outShape, out);
 }
@@ -57,7 +58,7 @@ function splitV(args: KernelArgs): TensorInfo | TensorInfo[] {
   return sizes.map((s) => {
     const sz = x.shape.slice();
     sz[$axis] = s;
-    const out = new Float32Array(size(sz));
+    const out = allocate(size(sz));
     if (out.length > 0) addon().slice(xv, out, x.shape, begin.slice(), sz);
     begin[$axis] += s;
     return output(backend, sz, out);

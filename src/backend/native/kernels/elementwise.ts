@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { allocate } from '../buffer-pool';
 import { addon, cpuFallback, f32, KernelArgs, output, size, TensorInfo } from '../util';
 
 /** Codes shared with native/src/elementwise.cc. */
@@ -22,7 +23,7 @@ function binary(name: string, args: KernelArgs): TensorInfo | TensorInfo[] {
   const av = f32(backend, a), bv = f32(backend, b);
   if (av == null || bv == null) return cpuFallback(name, args);
   const outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
-  const out = new Float32Array(size(outShape));
+  const out = allocate(size(outShape));
   if (out.length > 0) addon().binary(BINARY_OPS[name], av, bv, out, outShape, a.shape, b.shape);
   return output(backend, outShape, out);
 }
@@ -32,7 +33,7 @@ function unary(name: string, args: KernelArgs): TensorInfo | TensorInfo[] {
   const { x } = args.inputs as Record<string, TensorInfo>;
   const xv = f32(backend, x);
   if (xv == null) return cpuFallback(name, args);
-  const out = new Float32Array(xv.length);
+  const out = allocate(xv.length);
   const alpha = name === tf.Step ? ((args.attrs as { alpha?: number }).alpha ?? 0) : 0;
   addon().unary(UNARY_OPS[name], xv, out, alpha);
   return output(backend, x.shape.slice(), out);
@@ -45,7 +46,7 @@ function tile(args: KernelArgs): TensorInfo | TensorInfo[] {
   const xv = f32(backend, x);
   if (xv == null || x.shape.length === 0 || reps.length !== x.shape.length) return cpuFallback(tf.Tile, args);
   const outShape = x.shape.map((d, i) => d * reps[i]);
-  const out = new Float32Array(size(outShape));
+  const out = allocate(size(outShape));
   if (out.length > 0) addon().tile(xv, out, x.shape, reps);
   return output(backend, outShape, out);
 }
@@ -63,7 +64,7 @@ function fusedBatchNorm(args: KernelArgs): TensorInfo | TensorInfo[] {
     variance == null) {
     return cpuFallback(tf.FusedBatchNorm, args);
   }
-  const out = new Float32Array(xv.length);
+  const out = allocate(xv.length);
   addon().batchNorm(xv, f32(backend, mean)!, f32(backend, variance)!, f32(backend, offset), f32(backend, scale),
     out, channels, eps);
   return output(backend, x!.shape.slice(), out);

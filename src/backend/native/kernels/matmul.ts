@@ -1,6 +1,7 @@
 /** BatchMatMul and _FusedMatMul (bias + relu/sigmoid) on oneDNN. */
 import * as tf from '@tensorflow/tfjs';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { allocate } from '../buffer-pool';
 import { activationCode, addon, cpuFallback, f32, KernelArgs, output, size, TensorInfo } from '../util';
 
 interface MatMulAttrs { transposeA: boolean; transposeB: boolean; activation?: string }
@@ -28,7 +29,7 @@ function matmulImpl(name: string, args: KernelArgs, fused: boolean): TensorInfo 
   const outBatch = size(outBatchShape);
   const simpleBroadcast = (batchA === outBatch || batchA === 1) && (batchB === outBatch || batchB === 1);
   if (!simpleBroadcast || (bias != null && (biasv == null || biasv.length !== n))) return cpuFallback(name, args);
-  const out = new Float32Array(outBatch * m * n);
+  const out = allocate(outBatch * m * n);
   addon().matmul(av, bv, biasv, out, [batchA, batchB, m, k, n, attrs.transposeA ? 1 : 0, attrs.transposeB ? 1 : 0], act);
   return output(backend, [...outBatchShape, m, n], out);
 }

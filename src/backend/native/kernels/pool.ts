@@ -1,6 +1,7 @@
 /** MaxPool / AvgPool forward (oneDNN) and their gradients (OpenMP loops in the addon). */
 import * as tf from '@tensorflow/tfjs';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { allocate } from '../buffer-pool';
 import { addon, cpuFallback, f32, KernelArgs, output, size, TensorInfo } from '../util';
 
 interface PoolAttrs {
@@ -26,7 +27,7 @@ function poolForward(name: string, args: KernelArgs, isMax: boolean): TensorInfo
   const xv = f32(backend, x);
   if (xv == null || x.shape.length !== 4) return cpuFallback(name, args);
   const c = poolInfo(x.shape, args.attrs as unknown as PoolAttrs);
-  const out = new Float32Array(size(c.outShape));
+  const out = allocate(size(c.outShape));
   addon().pool(xv, out, params(c), isMax);
   return output(backend, c.outShape.slice(), out);
 }
@@ -37,7 +38,7 @@ function maxPoolGrad(args: KernelArgs): TensorInfo | TensorInfo[] {
   const dyv = f32(backend, dy), xv = f32(backend, input);
   if (dyv == null || xv == null) return cpuFallback(tf.MaxPoolGrad, args);
   const c = poolInfo(input.shape, args.attrs as unknown as PoolAttrs);
-  const dx = new Float32Array(size(input.shape));
+  const dx = allocate(size(input.shape));
   addon().maxPoolGrad(dyv, xv, dx, params(c));
   return output(backend, input.shape.slice(), dx);
 }
@@ -53,7 +54,7 @@ function avgPoolGrad(args: KernelArgs): TensorInfo | TensorInfo[] {
   const dyv = f32(backend, dy);
   if (dyv == null || input.dtype !== 'float32') return cpuFallback(tf.AvgPoolGrad, args);
   const c = poolInfo(input.shape, args.attrs as unknown as PoolAttrs);
-  const dx = new Float32Array(size(input.shape));
+  const dx = allocate(size(input.shape));
   addon().avgPoolGrad(dyv, dx, params(c), true);
   return output(backend, input.shape.slice(), dx);
 }

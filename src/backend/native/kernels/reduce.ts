@@ -1,6 +1,7 @@
 /** Sum and Mean over a contiguous run of axes (bias/batch-norm gradients, global average pooling). */
 import * as tf from '@tensorflow/tfjs';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { allocate } from '../buffer-pool';
 import { addon, cpuFallback, f32, KernelArgs, output, size, TensorInfo } from '../util';
 
 interface ReduceAttrs { axis: number | number[]; keepDims: boolean }
@@ -21,7 +22,7 @@ function reduce(name: string, args: KernelArgs, isMean: boolean): TensorInfo | T
   const inner = size(x.shape.slice(last + 1));
   const outShape = keepDims ? x.shape.map((d, i) => (i >= first && i <= last ? 1 : d))
     : x.shape.filter((_, i) => i < first || i > last);
-  const out = new Float32Array(outer * inner);
+  const out = allocate(outer * inner);
   if (r === 0 && isMean) out.fill(NaN);
   else addon().reduceSum(xv, out, outer, r, inner, isMean ? 1 / r : 1);
   return output(backend, outShape, out);

@@ -1,0 +1,76 @@
+// The native backend's buffer pool (src/backend/native/buffer-pool.ts): large kernel outputs are reused once
+// their tensor is gone, never while anything else can still see them, and kernels that only partly write their
+// output are correct on a dirty recycled buffer.
+import { strict as assert } from 'assert';
+import * as tf from '@tensorflow/tfjs';
+import { drainPool, pooledBytes } from '../src/backend/native/buffer-pool';
+import { nativeUnavailableReason, randn, relError, runOn } from './native-helpers';
+
+/** The storage of a tensor, looked up without readSync (which would pin it). */
+function storage(t: tf.Tensor): Float32Array {
+  const backend = tf.backend() as unknown as { data: { get(id: object): { values: Float32Array } } };
+  return backend.data.get(t.dataId).values;
+}
+
+const BIG: [number, number, number, number] = [4, 64, 64, 16]; // 1 MiB: above the pooling threshold
+
+if (nativeUnavailableReason === null) describe('native buffer pool', function () {
+  before(async () => { await tf.setBackend('native'); drainPool(); });
+  after(async () => { drainPool(); await tf.setBackend('cpu'); });
+
+  it('reuses the storage of a disposed large output for the next output of that size', () => {
+    const x = tf.tensor4d(randn(4 * 64 * 64 * 16, 1), BIG);
+    const a = tf.relu(x);
+    const buf = storage(a).buffer;
+    a.dispose();
+    assert.ok(pooledBytes() >= 4 * 64 * 64 * 16 * 4);
+    const b = tf.relu(x);
+    assert.equal(storage(b).buffer, buf, 'the freed buffer was not reused');
+    // and the reused buffer holds the right values
+    const expect = Float32Array.from(storage(x), (v) => Math.max(0, v));
+    assert.ok(relError(expect, storage(b)) === 0);
+    tf.dispose([x, b]);
+  });
+
+  it('never recycles storage that dataSync handed out', () => {
+    const x = tf.tensor4d(randn(4 * 64 * 64 * 16, 2), BIG);
+    const a = tf.relu(x);
+    const kept = a.dataSync() as Float32Array;
+    const copy = Float32Array.from(kept);
+    a.dispose();
+    const b = tf.neg(x); // same size: would take a's buffer if it were pooled
+    assert.notEqual(storage(b).buffer, kept.buffer);
+    assert.deepEqual(kept, copy, 'an array the user holds changed after dispose');
+    tf.dispose([x, b]);
+  });
+
+  it('never recycles storage while a view of it (a contiguous slice) is alive', () => {
+    const x = tf.tensor4d(randn(4 * 64 * 64 * 16, 3), BIG);
+    const a = tf.relu(x);
+    const [first] = tf.split(a, 4, 0); // tfjs' cpu split returns subarray views of a's storage
+    const before = Float32Array.from(storage(first));
+    a.dispose();
+    const b = tf.neg(x);
+    assert.notEqual(storage(b).buffer, storage(first).buffer);
+    assert.deepEqual(storage(first), before, 'a view changed after its base tensor was disposed');
+    tf.dispose([x, b, first]);
+  });
+
+  it('pooling gradients and strided 1x1 conv input gradients are right on dirty recycled buffers', async () => {
+    const f = (): tf.Tensor[] => {
+      const x = tf.tensor4d(randn(4 * 64 * 64 * 16, 4), BIG);
+      const w = tf.tensor4d(randn(16 * 8, 5, 0.3), [1, 1, 16, 8]);
+      // Fill the pool with garbage of the sizes the gradients below will take.
+      tf.dispose([tf.add(x, 1e6), tf.add(x, -1e6)]);
+      const r = tf.tensor(randn(4 * 32 * 32 * 16, 6), [4, 32, 32, 16]);
+      const loss = (a: tf.Tensor) => tf.add(
+        tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, 3, 2, 'same'), r)),
+        tf.sum(tf.mul(tf.avgPool(a as tf.Tensor4D, 2, 2, 'valid'), r))).add(
+        tf.sum(tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, 2, 'valid').square()));
+      return [tf.grad(loss)(x)];
+    };
+    const ref = await runOn('cpu', f);
+    const got = await runOn('native', f);
+    assert.ok(relError(ref[0], got[0]) <= 1e-4, `relative error ${relError(ref[0], got[0])}`);
+  });
+});
