@@ -1,6 +1,7 @@
 // Native elementwise, reduction, tile and batch-norm kernels (forward and the gradients tfjs builds
 // from them) against tfjs' cpu backend. Defined only when the addon is built (see native-kernels.test.ts).
 import * as tf from '@tensorflow/tfjs';
+import '../src/backend'; // d2l's gradient overrides (ReLU in one kernel) as `import 'd2l'` installs them
 import { expectSameOnBackends, nativeUnavailableReason, randn } from './native-helpers';
 
 const t = (shape: number[], seed: number, scale = 1, shift = 0): tf.Tensor =>
@@ -49,6 +50,14 @@ if (nativeUnavailableReason === null) describe('native backend elementwise kerne
       await expectSameOnBackends(f, 1e-4, name);
     });
   }
+
+  it('relu gradient at 0, at NaN and with a NaN incoming gradient (the tfjs dy * step(x) rule)', async () => {
+    await expectSameOnBackends(() => {
+      const x = tf.tensor1d([-2, -0, 0, 1e-30, 3, NaN, -1, 2]);
+      const dy = tf.tensor1d([1, 2, 3, 4, 5, 6, NaN, NaN]);
+      return [tf.grad((p: tf.Tensor) => tf.relu(p))(x, dy)];
+    }, 0, 'relu gradient edge cases');
+  });
 
   const slices: Array<[number[], number[], number[]]> = [
     [[4, 9, 9, 6], [0, 1, 1, 0], [4, 7, 7, 6]], [[4, 9, 9, 6], [1, 0, 0, 2], [2, 9, 9, 3]], [[10, 7], [3, 2], [4, -1]],

@@ -8,7 +8,7 @@
 namespace d2l {
 namespace {
 
-enum BinaryOp { kAdd = 0, kSub, kMul, kDiv, kSquaredDiff, kMax, kMin };
+enum BinaryOp { kAdd = 0, kSub, kMul, kDiv, kSquaredDiff, kMax, kMin, kReluGrad };
 enum UnaryOp { kRelu = 0, kSigmoid, kStep, kSquare, kRsqrt, kSqrt, kNeg, kExp, kLog };
 
 template <int Op>
@@ -20,6 +20,8 @@ inline float apply(float a, float b) {
   if constexpr (Op == kSquaredDiff) return (a - b) * (a - b);
   if constexpr (Op == kMax) return (a != a || b != b) ? NAN : std::max(a, b);
   if constexpr (Op == kMin) return (a != a || b != b) ? NAN : std::min(a, b);
+  // a = dy, b = the ReLU's input: dy where x > 0, NaN where x is NaN (as tfjs' dy * step(x)), else 0.
+  if constexpr (Op == kReluGrad) return b > 0.f ? a : (b != b ? b : a * 0.f);
   return 0.f;
 }
 
@@ -130,6 +132,7 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
     case kSquaredDiff: binaryLoop<kSquaredDiff>(a, b, o, bc); break;
     case kMax: binaryLoop<kMax>(a, b, o, bc); break;
     case kMin: binaryLoop<kMin>(a, b, o, bc); break;
+    case kReluGrad: binaryLoop<kReluGrad>(a, b, o, bc); break;
     default: throw Napi::Error::New(info.Env(), "d2l native binary: unknown op");
   }
   return info.Env().Undefined();

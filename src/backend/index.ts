@@ -5,6 +5,7 @@
 import { registerFileRouter } from './file-io';
 import { installFusedBatchNorm } from '../ops/keras-batch-norm';
 import { installLeanGradients } from './lean-gradients';
+import { installReluGradient } from '../ops/relu-gradient';
 
 export { ensureBackend, backendInfo, BACKEND_NAMES } from './select';
 export type { BackendInfo, BackendCandidate, BackendName } from './select';
@@ -18,5 +19,7 @@ registerFileRouter();
 
 // Training-mode tf.layers.batchNormalization runs as one fused kernel on cpu, wasm and native (src/ops).
 installFusedBatchNorm();
+// ReLU's gradient in one pass on native (tfjs: dy * step(x)).
+installReluGradient();
 // Backprop releases each node's saved tensors and consumed gradients as it goes (peak memory ~ PyTorch's).
 installLeanGradients();
