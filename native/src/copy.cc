@@ -53,14 +53,16 @@ Napi::Value Slice(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// pad(x, out, xShape, before, outShape, constant): out must be zero-filled when constant is 0.
+// pad(x, out, xShape, before, outShape, constant): overwrites out (it may be a recycled buffer).
 Napi::Value Pad(const Napi::CallbackInfo& info) {
   float* o = f32(info[1]);
   auto xs = ints(info[2]), before = ints(info[3]), os = ints(info[4]);
   const float c = info[5].As<Napi::Number>().FloatValue();
-  if (c != 0.f) {
-    int64_t n = 1;
-    for (auto v : os) n *= v;
+  int64_t n = 1;
+  for (auto v : os) n *= v;
+  if (c == 0.f) {
+    zeroFill(o, n);
+  } else {
     std::fill(o, o + n, c);
   }
   copyBox(f32(info[0]), xs, std::vector<int64_t>(xs.size(), 0), o, os, before, xs);

@@ -6,6 +6,7 @@ import { registerFileRouter } from './file-io';
 import { installFusedBatchNorm } from '../ops/keras-batch-norm';
 import { installLeanGradients } from './lean-gradients';
 import { installReluGradient } from '../ops/relu-gradient';
+import { installConvTraining } from '../ops/conv-training';
 
 export { ensureBackend, backendInfo, BACKEND_NAMES } from './select';
 export type { BackendInfo, BackendCandidate, BackendName } from './select';
@@ -21,5 +22,7 @@ registerFileRouter();
 installFusedBatchNorm();
 // ReLU's gradient in one pass on native (tfjs: dy * step(x)).
 installReluGradient();
+// Training-time conv layers: conv + bias in one kernel, gradients computed only where needed.
+installConvTraining();
 // Backprop releases each node's saved tensors and consumed gradients as it goes (peak memory ~ PyTorch's).
 installLeanGradients();

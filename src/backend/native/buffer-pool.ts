@@ -12,11 +12,12 @@
  *   (tfjs' cpu kernels make `subarray` views for contiguous slices);
  * - it was never handed out by `readSync`/`dataSync` (the cpu backend returns its storage itself, and a
  *   student may keep that array after disposing the tensor).
- * Memory: an allocation the pool cannot serve first drops the same number of bytes of the oldest free buffers,
- * so pooling never makes (live + pooled) grow: without that rule a backward pass, whose freed buffers have the
- * sizes of later layers, held ~400 MB more at ResNet-18's peak. A dropped buffer's pages go back to the OS at once
- * (madvise, `releasePages` in the addon) rather than whenever V8 collects it. The free lists also hold at most
- * `maxBytes` (default 1 GiB, env D2L_NATIVE_POOL_MB).
+ * Memory: the bytes of live pooled-size buffers plus the free lists never exceed the high-water mark of the live
+ * bytes alone. When an allocation would break that, the oldest free buffers are dropped, and their pages go back
+ * to the OS at once (madvise, `releasePages` in the addon) rather than whenever V8 collects them. So the pool costs
+ * no peak memory: the RSS is about the peak of live tensors, as with a perfect garbage collector. (A pool without
+ * that rule held ~400 MB more at ResNet-18's peak: a backward pass frees buffers sized for later layers.)
+ * Env D2L_NATIVE_POOL_MB caps the free lists (0 turns pooling off).
  */
 import { loadAddon } from './addon';
 
@@ -27,10 +28,15 @@ const free = new Map<number, Float32Array[]>();
 /** Every free buffer, oldest first (a Set keeps insertion order). */
 const freeOrder = new Set<Float32Array>();
 let freeBytes = 0;
+/** Bytes of allocated, not yet released buffers of pooled size, and their high-water mark. */
+let liveBytes = 0;
+let liveHighWater = 0;
+/** Counters for `d2l bench`-style diagnostics: allocations served from the pool, and fresh ones (bytes). */
+const stats = { hits: 0, misses: 0, missBytes: 0, keptPinned: 0, keptShared: 0 };
 const maxBytes = (() => {
   const setting = process.env.D2L_NATIVE_POOL_MB;
   const mb = setting === undefined || setting.trim() === '' ? NaN : Number(setting);
-  return Number.isFinite(mb) && mb >= 0 ? mb * 1024 * 1024 : 1024 * 1024 * 1024;
+  return Number.isFinite(mb) && mb >= 0 ? mb * 1024 * 1024 : Infinity;
 })();
 
 /** Buffers allocated by `allocate`, with how many tensors register them (should be 0 or 1). */
@@ -43,12 +49,18 @@ export function allocate(n: number): Float32Array {
   if (n < MIN_ELEMENTS) return new Float32Array(n);
   const list = free.get(n);
   const reused = list?.pop();
+  const bytes = n * Float32Array.BYTES_PER_ELEMENT;
+  liveBytes += bytes;
+  liveHighWater = Math.max(liveHighWater, liveBytes);
   if (reused) {
+    stats.hits++;
     freeOrder.delete(reused);
     freeBytes -= reused.byteLength;
     return reused;
   }
-  evict(n * Float32Array.BYTES_PER_ELEMENT);
+  stats.misses++;
+  stats.missBytes += bytes;
+  evict(liveBytes + freeBytes - liveHighWater);
   const fresh = new Float32Array(n);
   registrations.set(fresh.buffer, 0);
   return fresh;
@@ -99,7 +111,15 @@ export function release(values: unknown): void {
   const count = registrations.get(values.buffer);
   if (count === undefined) return;
   registrations.set(values.buffer, Math.max(0, count - 1));
-  if (count !== 1 || pinned.has(values.buffer) || !isWhole(values)) return;
+  if (count === 1) liveBytes -= values.buffer.byteLength; // its last tensor is gone
+  if (count !== 1 || !isWhole(values)) {
+    stats.keptShared++;
+    return;
+  }
+  if (pinned.has(values.buffer)) {
+    stats.keptPinned++;
+    return;
+  }
   if (values.byteLength > maxBytes) {
     loadAddon().releasePages(values); // not kept, and nothing else can see it: give the memory back now
     return;
@@ -117,6 +137,11 @@ export function drainPool(): void {
   free.clear();
   freeOrder.clear();
   freeBytes = 0;
+}
+
+/** Pool counters since start (allocations of at least 256 KiB only). */
+export function poolStats(): typeof stats & { freeBytes: number } {
+  return { ...stats, freeBytes };
 }
 
 /** Bytes currently held in the free lists. */
