@@ -89,8 +89,8 @@ describe('lean backward pass', function () {
       let max = 0;
       const x = t([64, 256], 9);
       tf.tidy(() => {
-        const probe = tf.customGrad((a: tf.Tensor) => ({
-          value: a.clone(),
+        const probe = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => ({
+          value: (args[0] as tf.Tensor).clone(),
           gradFunc: (dy: tf.Tensor) => { max = Math.max(max, tf.memory().numBytes); return dy.clone(); },
         }));
         tf.grad((a: tf.Tensor) => {
