@@ -59,6 +59,14 @@ if (nativeUnavailableReason === null) describe('native backend elementwise kerne
     }, 0, 'relu gradient edge cases');
   });
 
+  it('sigmoid gradient at saturation, at NaN and with a NaN incoming gradient (tfjs dy * (y * (1 - y)))', async () => {
+    await expectSameOnBackends(() => {
+      const x = tf.tensor1d([-100, -5, 0, 1e-30, 5, 100, NaN, 1]);
+      const dy = tf.tensor1d([1, 2, 3, 4, 5, 6, 7, NaN]);
+      return [tf.grad((p: tf.Tensor) => tf.sigmoid(p))(x, dy)];
+    }, 1e-6, 'sigmoid gradient edge cases');
+  });
+
   const slices: Array<[number[], number[], number[]]> = [
     [[4, 9, 9, 6], [0, 1, 1, 0], [4, 7, 7, 6]], [[4, 9, 9, 6], [1, 0, 0, 2], [2, 9, 9, 3]], [[10, 7], [3, 2], [4, -1]],
     [[64, 5, 5, 16], [0, 0, 0, 0], [64, 5, 5, 16]], [[3, 4, 5, 6, 2], [1, 1, 0, 2, 1], [2, 2, 5, 3, 1]],

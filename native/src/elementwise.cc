@@ -8,7 +8,7 @@
 namespace d2l {
 namespace {
 
-enum BinaryOp { kAdd = 0, kSub, kMul, kDiv, kSquaredDiff, kMax, kMin, kReluGrad };
+enum BinaryOp { kAdd = 0, kSub, kMul, kDiv, kSquaredDiff, kMax, kMin, kReluGrad, kSigmoidGrad };
 enum UnaryOp { kRelu = 0, kSigmoid, kStep, kSquare, kRsqrt, kSqrt, kNeg, kExp, kLog };
 
 template <int Op>
@@ -22,6 +22,8 @@ inline float apply(float a, float b) {
   if constexpr (Op == kMin) return (a != a || b != b) ? NAN : std::min(a, b);
   // a = dy, b = the ReLU's input: dy where x > 0, NaN where x is NaN (as tfjs' dy * step(x)), else 0.
   if constexpr (Op == kReluGrad) return b > 0.f ? a : (b != b ? b : a * 0.f);
+  // a = dy, b = the sigmoid's output y: dy * (y * (1 - y)), in tfjs' order of operations.
+  if constexpr (Op == kSigmoidGrad) return a * (b * (1.f - b));
   return 0.f;
 }
 
@@ -133,6 +135,7 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
     case kMax: binaryLoop<kMax>(a, b, o, bc); break;
     case kMin: binaryLoop<kMin>(a, b, o, bc); break;
     case kReluGrad: binaryLoop<kReluGrad>(a, b, o, bc); break;
+    case kSigmoidGrad: binaryLoop<kSigmoidGrad>(a, b, o, bc); break;
     default: throw Napi::Error::New(info.Env(), "d2l native binary: unknown op");
   }
   return info.Env().Undefined();

@@ -5,7 +5,7 @@
 import { registerFileRouter } from './file-io';
 import { installFusedBatchNorm } from '../ops/keras-batch-norm';
 import { installLeanGradients } from './lean-gradients';
-import { installReluGradient } from '../ops/relu-gradient';
+import { installActivationGradients } from '../ops/activation-gradients';
 import { installConvTraining } from '../ops/conv-training';
 
 export { ensureBackend, backendInfo, BACKEND_NAMES } from './select';
@@ -20,8 +20,8 @@ registerFileRouter();
 
 // Training-mode tf.layers.batchNormalization runs as one fused kernel on cpu, wasm and native (src/ops).
 installFusedBatchNorm();
-// ReLU's gradient in one pass on native (tfjs: dy * step(x)).
-installReluGradient();
+// ReLU's and sigmoid's gradients in one pass each on native (tfjs: 2 and 3 passes).
+installActivationGradients();
 // Training-time conv layers: conv + bias in one kernel, gradients computed only where needed.
 installConvTraining();
 // Backprop releases each node's saved tensors and consumed gradients as it goes (peak memory ~ PyTorch's).

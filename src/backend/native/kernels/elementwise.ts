@@ -4,14 +4,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { RELU_GRAD } from '../../../ops/relu-gradient';
+import { RELU_GRAD, SIGMOID_GRAD } from '../../../ops/activation-gradients';
 import { allocate } from '../buffer-pool';
 import { addon, cpuFallback, f32, KernelArgs, output, size, TensorInfo } from '../util';
 
 /** Codes shared with native/src/elementwise.cc. */
 const BINARY_OPS: Record<string, number> = {
   [tf.Add]: 0, [tf.Sub]: 1, [tf.Multiply]: 2, [tf.RealDiv]: 3, [tf.SquaredDifference]: 4, [tf.Maximum]: 5,
-  [tf.Minimum]: 6, [RELU_GRAD]: 7,
+  [tf.Minimum]: 6, [RELU_GRAD]: 7, [SIGMOID_GRAD]: 8,
 };
 const UNARY_OPS: Record<string, number> = {
   [tf.Relu]: 0, [tf.Sigmoid]: 1, [tf.Step]: 2, [tf.Square]: 3, [tf.Rsqrt]: 4, [tf.Sqrt]: 5, [tf.Neg]: 6,
