@@ -105,6 +105,7 @@ if (reason === null) describe('native backend kernels vs cpu', function () {
     const cases: Array<[number, number, number, number, number, Pad]> = [
       [2, 8, 3, 2, 2, 'valid'], [2, 9, 4, 3, 2, 'valid'], [1, 9, 5, 3, 1, 'same'], [2, 13, 3, 3, 2, 'same'],
       [1, 12, 70, 3, 2, 'same'], [64, 6, 8, 2, 2, 'valid'], [1, 17, 2, 5, 4, 'same'], [2, 10, 3, 3, 1, 1],
+      [2, 9, 3, 2, 2, 'valid'], [1, 12, 4, 3, 3, 'valid'], [2, 7, 3, 2, 2, 'same'], [1, 11, 5, 3, 3, 'same'],
     ];
     for (const [n, s, c, k, st, pad] of cases) {
       it(`max pool N${n} ${s}x${s}x${c}, k${k} s${st} pad ${pad}`, async () => {
