@@ -4,6 +4,7 @@ import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import * as models from '../src/models';
 import { softmaxCrossEntropy } from '../src/train/step';
+import { seededRandom } from '../src/train/seed';
 import { nativeUnavailableReason, randn, relError } from './native-helpers';
 
 interface Case {
@@ -49,7 +50,17 @@ if (nativeUnavailableReason === null) describe('native backend: whole-model grad
       // With batch norm, 2 examples at 1x1 spatial size normalize to exactly +-1, leaving gradients that
       // are pure rounding noise; 4 keep them well defined. Models without it are cheapest with 1.
       const batch = c.training ? 4 : 1;
-      const net = c.build();
+      // Seeded weights: with Math.random they depended on earlier test files, and a few draws put a ReLU input
+      // within rounding of 0 next to a max-pool tie, which the two backends may route differently (googlenet
+      // failed once in a full run, 7e-3, and passed alone).
+      const random = Math.random;
+      Math.random = seededRandom(200 + cases.indexOf(c));
+      let net: tf.Sequential;
+      try {
+        net = c.build();
+      } finally {
+        Math.random = random;
+      }
       // Same weights on both backends: the cpu copies move to 'native' when first read there.
       const snapshot = net.getWeights().map((w) => w.clone());
       const X = randn(batch * c.size * c.size, 31);
