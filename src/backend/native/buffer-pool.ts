@@ -80,13 +80,6 @@ function evict(bytes: number): void {
   }
 }
 
-/** A zero-filled Float32Array of `n` elements. */
-export function allocateZeroed(n: number): Float32Array {
-  const a = allocate(n);
-  a.fill(0);
-  return a;
-}
-
 function isWhole(v: Float32Array): boolean {
   return v.byteOffset === 0 && v.byteLength === v.buffer.byteLength;
 }
@@ -142,9 +135,4 @@ export function drainPool(): void {
 /** Pool counters since start (allocations of at least 256 KiB only). */
 export function poolStats(): typeof stats & { freeBytes: number } {
   return { ...stats, freeBytes };
-}
-
-/** Bytes currently held in the free lists. */
-export function pooledBytes(): number {
-  return freeBytes;
 }
