@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'worker_threads';
 import * as zmq from 'zeromq';
-import { childMessage, decode, encode, Signer, WireError, type ConnectionInfo } from './wire';
+import { childMessage, decode, encode, Signer, WireError, type ConnectionInfo } from '../src/jupyter/wire';
 
 export type ToMain =
   | { kind: 'control'; frames: Uint8Array[] }

@@ -10,7 +10,7 @@ import type { Engine } from './engine';
 import { History, type HistoryRequest } from './history';
 import { installOutputCapture, kernelLog, realSetImmediate, realSetTimeout, runInCell, wireBundle, type CellContext } from './output';
 import type { Transport } from './transport';
-import { childMessage, PROTOCOL_VERSION, type Message } from './wire';
+import { childMessage, PROTOCOL_VERSION, type Message } from '../src/jupyter/wire';
 import { fromCodePoints, toCodePoints } from './unicode';
 
 export interface KernelInfo {

@@ -11,7 +11,7 @@ import { Kernel } from './kernel';
 import { exitCleanlyOnProcessExit, watchParent } from './lifecycle';
 import { kernelLog } from './output';
 import { Transport } from './transport';
-import type { ConnectionInfo, Message } from './wire';
+import type { ConnectionInfo, Message } from '../src/jupyter/wire';
 import { display, clearOutput } from '../src/display/protocol';
 
 /** Declares `display` and `clearOutput` in the notebook (typed), bound to the d2l display protocol. */

@@ -7,7 +7,7 @@
 import { AsyncLocalStorage } from 'async_hooks';
 import * as util from 'util';
 import { setDisplaySink, type MimeBundle } from '../src/display/protocol';
-import type { Message } from './wire';
+import type { Message } from '../src/jupyter/wire';
 
 export interface CellContext {
   readonly parent: Message;

@@ -6,7 +6,7 @@
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import * as zmq from 'zeromq';
-import { decode, encode, Signer, WireError, type ConnectionInfo, type Message } from './wire';
+import { decode, encode, Signer, WireError, type ConnectionInfo, type Message } from '../src/jupyter/wire';
 import { CLOSED, endpoint, RUNNING, SHARED_BYTES, TARGET, type FromMain, type ToMain } from './controlWorker';
 import { kernelLog } from './output';
 
