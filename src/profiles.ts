@@ -131,7 +131,9 @@ export function bookParameters(section: SectionId | string): ParameterValues {
 export function profileValues(section: SectionId | string, profile: ProfileName | string): ParameterValues {
   const t = table(section);
   checkProfileName(profile);
-  if (profile === 'auto') throw new Error(`profileValues: 'auto' is decided where the notebook runs; resolve it first (resolveProfileName)`);
+  if (profile === 'auto') {
+    throw new Error("profileValues: 'auto' is decided where the notebook runs; pass resolveProfileName('auto') instead");
+  }
   return { ...t.book, ...(profile === 'book' ? {} : t[profile as Exclude<ProfileName, 'book'>]) };
 }
 
@@ -156,8 +158,11 @@ export function resolveProfileName(profile: ProfileName | 'auto' | string, opts:
   if (profile !== 'auto') return profile as ProfileName;
   const fromEnv = envProfile();
   if (fromEnv) {
-    checkProfileName(fromEnv);
-    return resolveProfileName(fromEnv, opts);
+    try {
+      return resolveProfileName(fromEnv, opts);
+    } catch (e) {
+      throw new Error(`D2L_PROFILE: ${(e as Error).message}`);
+    }
   }
   return (opts.gpu ?? gpuBackend()) ? 'book' : 'cpu';
 }
