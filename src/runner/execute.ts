@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'crypto';
 import * as path from 'path';
-import { CellResult, KernelClient, KernelLaunchOptions } from '../jupyter/client';
+import { CellResult, KernelClient, KernelLaunchOptions } from '../client/client';
 import { CodeCell, ErrorOutput, Notebook, writeNotebook } from '../jupyter/nbformat';
 import { NotebookProgress } from './progress';
 import { D2lResult, extractResults } from './result';
