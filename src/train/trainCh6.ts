@@ -66,7 +66,6 @@ export function checkTrainArgs(net: unknown, numEpochs: number, lr: number): voi
   }
 }
 
-// #region book:trainCh6
 /**
  * Trains `net` as the book's `train_ch6`: Xavier-uniform re-init of every Conv2D/Dense kernel (biases
  * uniform(±1/√fan_in) as PyTorch; batch-norm parameters untouched), plain SGD, mean softmax cross-entropy,
@@ -141,4 +140,3 @@ export async function trainCh6(net: tf.LayersModel, trainIter: DataIter, testIte
     return { trainLoss: trainL, trainAcc, testAcc, examplesPerSec, history, animator };
   }));
 }
-// #endregion book:trainCh6
