@@ -7,9 +7,11 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../../src/jupyter/nbformat';
+import { NOTEBOOK_KERNELSPEC } from '../../src/jupyter/kernelspec';
 
 /** Our kernel (contract: kernelspec name `d2l`, display name "TypeScript (d2l)", language `typescript`). */
-export const KERNELSPEC = { display_name: 'TypeScript (d2l)', language: 'typescript', name: 'd2l' };
+/** The kernelspec every generated notebook names (the one `d2l kernel install` writes). */
+export const KERNELSPEC = NOTEBOOK_KERNELSPEC;
 export const LANGUAGE_INFO = { file_extension: '.ts', mimetype: 'text/typescript', name: 'typescript' };
 
 /** Metadata key of a chapter notebook (`{section}`) and of a region cell (`{region, source}`). */

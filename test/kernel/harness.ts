@@ -5,12 +5,12 @@
 import { spawn, type ChildProcess } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import * as zmq from 'zeromq';
 import { decode, encode, newHeader, Signer, type ConnectionInfo, type Message } from '../../src/jupyter/wire';
 import { installKernelspec } from '../../src/jupyter/kernelspec';
+import { freePort } from '../../src/jupyter/connection';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -60,17 +60,6 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   /** Starts the process (default: spawns `argv` + the connection file); its stdout/stderr are collected. */
   launch?: (argv: string[], connectionFile: string) => ChildProcess;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
 }
 
 export class TestKernel {
@@ -226,7 +215,6 @@ export function installTempKernelspec(): { prefix: string; env: NodeJS.ProcessEn
     JUPYTER_RUNTIME_DIR: path.join(prefix, 'runtime'),
     JUPYTER_CONFIG_DIR: path.join(prefix, 'config'),
     JUPYTER_DATA_DIR: path.join(prefix, 'data'),
-    NODE_PATH: path.join(ROOT, 'node_modules'),
   };
   return { prefix, env };
 }
