@@ -1,7 +1,7 @@
 /**
  * Writes the grading test fixtures (test/fixtures/grading/): a tiny teacher notebook (plain TypeScript, no
- * TensorFlow, so a kernel runs it in seconds) and one fake submission per failure mode, each derived from the
- * released version the way a student would edit it.
+ * TensorFlow, so a kernel runs it in seconds), one fake submission per failure mode, each derived from the
+ * released version the way a student would edit it, and the attack suite's dishonest submissions (attacks.ts).
  *
  *   npx ts-node --transpile-only scripts/exercises/fixtures.ts
  */
@@ -11,10 +11,15 @@ import { Cell, Notebook, serializeNotebook, writeFileAtomic } from '../../src/ju
 import { releaseNotebook } from '../../src/grading/assign';
 import { gradeId } from '../../src/grading/nbgrader';
 import { answer, md, setup, solution, tests, toNotebook } from './cells';
+import { attackSubmissions } from './attacks';
 
 export const FIXTURES_DIR = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'grading');
 
-/** The teacher's notebook: two functions, their tests, a partial-credit test and a hand-graded answer. */
+/**
+ * The teacher's notebook: two functions, their tests, a partial-credit test and a hand-graded answer. Every test
+ * cell has hidden checks, which `d2l grade` evaluates outside the student's kernel (the attack suite relies on
+ * that: visible tests run where a dishonest student can fake them). The marker comment is never sent anywhere.
+ */
 export function tinySource(): Notebook {
   return toNotebook({ file: 'tiny.ipynb', cells: [
     md('intro')`
@@ -22,7 +27,10 @@ export function tinySource(): Notebook {
 
       Write \`square\` and \`fib\`.
     `,
-    setup('setup')`import * as assert from 'assert';`,
+    setup('setup')`
+      import * as assert from 'assert';
+      import { check } from 'd2l';
+    `,
     solution('sq-solution')`
       function square(x: number): number {
         // BEGIN SOLUTION
@@ -33,8 +41,9 @@ export function tinySource(): Notebook {
     tests('sq-tests', 2)`
       assert.strictEqual(square(3), 9);
       // BEGIN HIDDEN TESTS
-      assert.strictEqual(square(-4), 16);
-      assert.strictEqual(square(0.5), 0.25);
+      // TEACHER-ONLY-7f3c (a marker the attack suite looks for in what students could see)
+      check(square(-4), 16);
+      check(square(0.5), 0.25);
       // END HIDDEN TESTS
     `,
     solution('fib-solution')`
@@ -49,24 +58,27 @@ export function tinySource(): Notebook {
     tests('fib-tests', 3)`
       assert.strictEqual(fib(10), 55);
       // BEGIN HIDDEN TESTS
-      assert.strictEqual(fib(20), 6765);
+      check(fib(20), 6765);
       // END HIDDEN TESTS
     `,
-    // Partial credit: the cell's last value is the fraction of checks passed.
+    // Partial credit: the visible code's last value is the fraction of checks passed (if the hidden one passes).
     tests('partial-tests', 1)`
       [square(2) === 4, square(-3) === 9, fib(1) === 1, fib(6) === 8].filter((ok) => ok).length / 4
+      // BEGIN HIDDEN TESTS
+      check(square(7), 49);
+      // END HIDDEN TESTS
     `,
     md('q-md')`Why does \`fib\` use a loop rather than recursion?`,
     answer('q-answer', 2)`Recursion without memoization takes exponential time; the loop is linear.`,
   ] });
 }
 
-type Edit = (cells: Cell[]) => Cell[];
+export type Edit = (cells: Cell[]) => Cell[];
 
-const setSource = (id: string, source: string): Edit => (cells) => cells.map((c) => (gradeId(c) === id ? { ...c, source } : c));
-const remove = (...ids: string[]): Edit => (cells) => cells.filter((c) => !ids.includes(gradeId(c) ?? ''));
-const insertAfter = (id: string, cell: Cell): Edit => (cells) => cells.flatMap((c) => (gradeId(c) === id ? [c, cell] : [c]));
-const studentCell = (source: string): Cell => ({ cell_type: 'code', source, metadata: {}, execution_count: null, outputs: [] });
+export const setSource = (id: string, source: string): Edit => (cells) => cells.map((c) => (gradeId(c) === id ? { ...c, source } : c));
+export const remove = (...ids: string[]): Edit => (cells) => cells.filter((c) => !ids.includes(gradeId(c) ?? ''));
+export const insertAfter = (id: string, cell: Cell): Edit => (cells) => cells.flatMap((c) => (gradeId(c) === id ? [c, cell] : [c]));
+export const studentCell = (source: string): Cell => ({ cell_type: 'code', source, metadata: {}, execution_count: null, outputs: [] });
 
 const SQUARE = 'function square(x: number): number {\n  return x * x;\n}';
 const FIB = 'function fib(n: number): number {\n  let [a, b] = [0, 1];\n  for (let i = 0; i < n; i++) [a, b] = [b, a + b];\n  return a;\n}';
@@ -89,10 +101,10 @@ export const SUBMISSIONS: Record<string, Edit[] | string> = {
 };
 
 /** The submission notebooks' file contents, keyed by student name. */
-export function renderSubmissions(): Map<string, string> {
+export function renderSubmissions(submissions: Record<string, Edit[] | string> = SUBMISSIONS): Map<string, string> {
   const released = releaseNotebook(tinySource(), 'tiny.ipynb');
   const out = new Map<string, string>();
-  for (const [student, edits] of Object.entries(SUBMISSIONS)) {
+  for (const [student, edits] of Object.entries(submissions)) {
     if (typeof edits === 'string') { out.set(student, edits); continue; }
     const cells = edits.reduce((cs, edit) => edit(cs), JSON.parse(JSON.stringify(released.cells)) as Cell[]);
     out.set(student, serializeNotebook({ ...released, cells }));
@@ -105,6 +117,9 @@ function main(): void {
   const subDir = path.join(FIXTURES_DIR, 'submissions');
   fs.rmSync(subDir, { recursive: true, force: true });
   for (const [student, text] of renderSubmissions()) writeFileAtomic(path.join(subDir, `${student}.ipynb`), text);
+  const attackDir = path.join(FIXTURES_DIR, 'attacks');
+  fs.rmSync(attackDir, { recursive: true, force: true });
+  for (const [student, text] of renderSubmissions(attackSubmissions())) writeFileAtomic(path.join(attackDir, `${student}.ipynb`), text);
   console.log(`wrote ${FIXTURES_DIR}`);
 }
 
