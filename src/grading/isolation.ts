@@ -15,6 +15,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { KernelClient } from '../client/client';
 import { ownKernel } from '../client/launch';
+import { findKernelSpec } from '../jupyter/kernelspec';
 import { checksCode, ChecksOutcome, judgeChecks, TestStep } from './hidden';
 import { BwrapSpawner, processTree, treeResidentMb } from './sandbox';
 import type { CellRun } from './scoring';
@@ -93,7 +94,10 @@ export async function executeIsolated(programs: CellProgram[], opts: IsolationOp
   const own = opts.kernelArgv || opts.kernelName ? undefined : ownKernel();
   const baseArgv = opts.kernelArgv ?? own?.argv;
   const env = { ...own?.env, NODE_OPTIONS: `--max-old-space-size=${heapMb}` };
-  const spawner = sandboxed ? new BwrapSpawner({ hide: opts.hide, readOnly: opts.readOnly, tmpMb: Math.max(64, Math.floor(memoryMb / 4)) }) : undefined;
+  // Another installed kernel may need its kernelspec's own files (its resource directory) in the sandbox.
+  const specDir = opts.kernelName && !opts.kernelArgv ? findKernelSpec(opts.kernelName)?.resourceDir : undefined;
+  const readOnly = [...(opts.readOnly ?? []), ...(specDir ? [specDir] : [])];
+  const spawner = sandboxed ? new BwrapSpawner({ hide: opts.hide, readOnly, tmpMb: Math.max(64, Math.floor(memoryMb / 4)) }) : undefined;
   let client: KernelClient | undefined;
   let killedFor: { reason: FailureReason; message: string } | undefined;
   const timers: NodeJS.Timeout[] = [];
