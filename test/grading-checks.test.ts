@@ -12,7 +12,7 @@ import { checksCode, CHECKS_MIME, judgeChecks, testSteps } from '../src/grading/
 import { releaseNotebook } from '../src/grading/assign';
 import { KEY_FILE, LOCK_FILE, openOutputDir } from '../src/grading/outdir';
 import { GradeRecord, isFinal, nextAttempt, readAllRecords, readRecord, recordPath, writeRecord } from '../src/grading/results';
-import { envArgs, sandboxArgs } from '../src/grading/sandbox';
+import { envArgs, probeSandbox, sandboxArgs } from '../src/grading/sandbox';
 import type { Output } from '../src/jupyter/nbformat';
 import { tinySource } from '../scripts/exercises/fixtures';
 
@@ -178,6 +178,10 @@ describe('grading: the output directory and signed records', () => {
 });
 
 describe('grading: the sandbox', () => {
+  it('says why it cannot run where bwrap is missing', () => {
+    assert.deepStrictEqual(probeSandbox('/nonexistent/bwrap'), { ok: false, reason: '/nonexistent/bwrap is not installed' });
+  });
+
   it('passes only allow-listed variables, the kernel\'s own, and never JPY_PARENT_PID', () => {
     const args = envArgs({ HOME: '/root', GRADER_SECRET: 'x', AWS_SECRET_ACCESS_KEY: 'y', D2L_BACKEND: 'wasm', LANG: 'C.UTF-8', JPY_PARENT_PID: '1' },
       { TS_NODE_PROJECT: '/p/tsconfig.json', NODE_OPTIONS: '--max-old-space-size=99', JPY_PARENT_PID: '7' });

@@ -95,6 +95,7 @@ describe('grading: assign', () => {
     const g = parseGradeArgs(['--source', 's', 'x.ipynb', '--out=o', '--jobs', '2', '--timeout', '1.5']);
     assert.deepStrictEqual([g.opts.sourceDir, g.opts.outDir, g.opts.jobs, g.opts.cellTimeoutMs, g.submissions], ['s', 'o', 2, 1500, ['x.ipynb']]);
     assert.throws(() => parseGradeArgs(['--source', 's', '--out', 'o', '--jobs', '0', 'x']), /--jobs needs a positive integer/);
+    assert.strictEqual(parseGradeArgs(['--source', 's', '--out', 'o', 'x', '--no-sandbox']).opts.noSandbox, true);
   });
 });
 

@@ -129,19 +129,22 @@ const FINAL_ARGS = ['--remount-ro', '/dev', '--remount-ro', '/'];
 let probed: { ok: true } | { ok: false; reason: string } | undefined;
 
 /** Whether a bwrap sandbox can run Node here (checked once per process, with this package bound). */
-export function probeSandbox(): { ok: true } | { ok: false; reason: string } {
-  if (probed) return probed;
+export function probeSandbox(bwrap = BWRAP): { ok: true } | { ok: false; reason: string } {
+  if (probed && bwrap === BWRAP) return probed;
+  const result = runProbe(bwrap);
+  if (bwrap === BWRAP) probed = result;
+  return result;
+}
+
+function runProbe(bwrap: string): { ok: true } | { ok: false; reason: string } {
   const args = [...sandboxArgs({ bound: packagePaths(), hide: [], tmpMb: 16, env: envArgs({}, {}) }), ...FINAL_ARGS,
     '--', process.execPath, '-e', 'process.exit(require("fs").existsSync("/proc/1") ? 0 : 5)'];
-  const r = spawnSync(BWRAP, args, { encoding: 'utf8', timeout: 20_000 });
+  const r = spawnSync(bwrap, args, { encoding: 'utf8', timeout: 20_000 });
   if (r.error) {
-    probed = { ok: false, reason: (r.error as NodeJS.ErrnoException).code === 'ENOENT' ? `${BWRAP} is not installed` : `${BWRAP} did not run: ${r.error.message}` };
-  } else if (r.status !== 0) {
-    probed = { ok: false, reason: `${BWRAP} failed (exit ${r.status ?? r.signal}): ${(r.stderr || r.stdout || '').trim().split('\n').slice(-3).join(' / ')}` };
-  } else {
-    probed = { ok: true };
+    return { ok: false, reason: (r.error as NodeJS.ErrnoException).code === 'ENOENT' ? `${bwrap} is not installed` : `${bwrap} did not run: ${r.error.message}` };
   }
-  return probed;
+  if (r.status !== 0) return { ok: false, reason: `${bwrap} failed (exit ${r.status ?? r.signal}): ${(r.stderr || r.stdout || '').trim().split('\n').slice(-3).join(' / ')}` };
+  return { ok: true };
 }
 
 /** How to make the sandbox work, for the error that says it does not. */
