@@ -35,12 +35,8 @@ export const vggExercises: ExerciseNotebook = {
       assert.strictEqual(convCount(vgg16Arch()) + 3, 16, 'VGG-16 has 13 conv + 3 dense layers');
       assert.strictEqual(convCount(vgg19Arch()) + 3, 19, 'VGG-19 has 16 conv + 3 dense layers');
       // BEGIN HIDDEN TESTS
-      {
-        assert.deepStrictEqual(vgg16Arch().map(([, ch]) => ch), [64, 128, 256, 512, 512]);
-        assert.deepStrictEqual(vgg19Arch().map(([, ch]) => ch), [64, 128, 256, 512, 512]);
-        assert.deepStrictEqual(vgg16Arch().map(([n]) => n), [2, 2, 3, 3, 3]);
-        assert.deepStrictEqual(vgg19Arch().map(([n]) => n), [2, 2, 4, 4, 4]);
-      }
+      d2l.check(vgg16Arch().map(([n, ch]) => [n, ch]), [[2, 64], [2, 128], [3, 256], [3, 512], [3, 512]]);
+      d2l.check(vgg19Arch().map(([n, ch]) => [n, ch]), [[2, 64], [2, 128], [4, 256], [4, 512], [4, 512]]);
       // END HIDDEN TESTS
     `,
     md('ex2-md')`
@@ -71,17 +67,12 @@ export const vggExercises: ExerciseNotebook = {
     tests('ex2-tests', 4)`
       assert.strictEqual(vggParams(d2l.convArch), 128806154);
       // BEGIN HIDDEN TESTS
-      {
-        // the conv part against real tfjs blocks (small channels, so building them costs nothing)
-        const arch: ConvArch = [[2, 4], [1, 8], [3, 6]];
-        let c = 3, built = 0;
-        for (const [n, out] of arch) { const blk = d2l.vggBlock(n, c, out); built += trainableParams(blk); blk.dispose(); c = out; }
-        assert.strictEqual(vggConvParams(arch, 3), built);
-        // VGG-16/19 as in the paper (3 channels, 1000 classes): the well-known 138,357,544 and 143,667,240
-        assert.strictEqual(vggParams(vgg16Arch(), 3, 224, 1000), 138357544);
-        assert.strictEqual(vggParams(vgg19Arch(), 3, 224, 1000), 143667240);
-        assert.strictEqual(vggParams(vgg16Arch()), 134300362);
-      }
+      // the conv part, as d2l.vggBlock builds it: 3 → 4 → 4, 4 → 8, 8 → 6 → 6 → 6 channels
+      d2l.check(vggConvParams([[2, 4], [1, 8], [3, 6]], 3), (3 * 4 + 4 * 4 + 4 * 8 + 8 * 6 + 2 * 6 * 6) * 9 + 4 + 4 + 8 + 3 * 6);
+      // VGG-16/19 as in the paper (3 channels, 1000 classes): the well-known 138,357,544 and 143,667,240
+      d2l.check(vggParams(vgg16Arch(), 3, 224, 1000), 138357544);
+      d2l.check(vggParams(vgg19Arch(), 3, 224, 1000), 143667240);
+      d2l.check(vggParams(vgg16Arch()), 134300362);
       // END HIDDEN TESTS
     `,
     md('ex3-md')`
@@ -105,17 +96,11 @@ export const vggExercises: ExerciseNotebook = {
     tests('ex3-tests', 3)`
       assert.strictEqual(vggFlatten(d2l.convArch, 224), 25088);
       // BEGIN HIDDEN TESTS
-      {
-        assert.strictEqual(vggFlatten(d2l.convArch, 96), 4608);
-        assert.strictEqual(vggFlatten(d2l.smallConvArch, 96), 1152);
-        assert.strictEqual(fcSavedAt96(), (25088 - 4608) * 4096);
-        // the symbolic shape walk of a thin VGG agrees
-        const arch: ConvArch = [[1, 2], [1, 2], [1, 2], [1, 2], [1, 4]];
-        let x = tf.input({ shape: [96, 96, 1] }), c = 1;
-        for (const [n, out] of arch) { x = d2l.vggBlock(n, c, out).apply(x) as tf.SymbolicTensor; c = out; }
-        const [, h, w, ch] = x.shape as number[];
-        assert.strictEqual(h * w * ch, vggFlatten(arch, 96));
-      }
+      d2l.check(vggFlatten(d2l.convArch, 96), 4608);
+      d2l.check(vggFlatten(d2l.smallConvArch, 96), 1152);
+      d2l.check(fcSavedAt96(), (25088 - 4608) * 4096);
+      // a thin VGG's symbolic shape walk ends in 3 × 3 × 4
+      d2l.check(vggFlatten([[1, 2], [1, 2], [1, 2], [1, 2], [1, 4]], 96), 36);
       // END HIDDEN TESTS
     `,
     md('q1-md')`

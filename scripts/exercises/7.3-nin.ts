@@ -34,16 +34,11 @@ export const ninExercises: ExerciseNotebook = {
       assert.deepStrictEqual(yOne.shape, [1, 32, 32, 16]);
       tf.dispose(yOne);
       // BEGIN HIDDEN TESTS
-      {
-        assert.strictEqual(trainableParams(blkOne), 3 * 16 * 25 + 16 + 16 * 16 + 16);
-        assert.strictEqual(blkOne.layers.filter((l) => l.getClassName() === 'Conv2D').length, 2);
-        const first = ninBlockOne(1, 96, 11, 4, 0);
-        const book = d2l.ninBlock(1, 96, 11, 4, 0);
-        // one 1×1 conv fewer than the book's block: 96·96 + 96 parameters fewer
-        assert.strictEqual(trainableParams(book) - trainableParams(first), 96 * 96 + 96);
-        assert.deepStrictEqual((first.apply(tf.input({ shape: [224, 224, 1] })) as tf.SymbolicTensor).shape, [null, 54, 54, 96]);
-        first.dispose(); book.dispose();
-      }
+      d2l.check(trainableParams(blkOne), 3 * 16 * 25 + 16 + 16 * 16 + 16);
+      d2l.check(blkOne.layers.filter((l) => l.getClassName() === 'Conv2D').length, 2);
+      // one 1×1 conv fewer than the book's block (d2l.ninBlock(1, 96, 11, 4, 0): 30,336): 96·96 + 96 parameters fewer
+      d2l.check(trainableParams(ninBlockOne(1, 96, 11, 4, 0)), 30336 - (96 * 96 + 96));
+      d2l.checkShape(ninBlockOne(1, 96, 11, 4, 0).apply(tf.input({ shape: [224, 224, 1] })), [null, 54, 54, 96]);
       // END HIDDEN TESTS
     `,
     md('ex2-md')`
@@ -70,12 +65,9 @@ export const ninExercises: ExerciseNotebook = {
       assert.strictEqual(typeof ninParams(), 'number');
       assert.ok(ninParamsOne() < ninParams());
       // BEGIN HIDDEN TESTS
-      {
-        assert.strictEqual(ninParams(), 1992166);
-        // each block loses one 1×1 conv: o·o + o parameters
-        const saved = ninBlocks.reduce((n, [, o]) => n + o * o + o, 0);
-        assert.strictEqual(ninParams() - ninParamsOne(), saved);
-      }
+      d2l.check(ninParams(), 1992166);
+      // each block loses one 1×1 conv: o·o + o parameters
+      d2l.check(ninParams() - ninParamsOne(), 96 * 96 + 96 + 256 * 256 + 256 + 384 * 384 + 384 + 10 * 10 + 10);
       // END HIDDEN TESTS
     `,
     md('ex3-md')`
@@ -95,12 +87,8 @@ export const ninExercises: ExerciseNotebook = {
     tests('ex3-tests', 2)`
       assert.ok(lastBlockSaving() > 0);
       // BEGIN HIDDEN TESTS
-      {
-        const single = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [5, 5, 384], filters: 10, kernelSize: 3, padding: 'same' })] });
-        const block = d2l.ninBlock(384, 10, 3, 1, 1);
-        assert.strictEqual(lastBlockSaving(), trainableParams(block) - trainableParams(single));
-        single.dispose(); block.dispose();
-      }
+      // d2l.ninBlock(384, 10, 3, 1, 1) minus one 3×3 conv 384 → 10: its two 1×1 convs
+      d2l.check(lastBlockSaving(), 2 * (10 * 10 + 10));
       // END HIDDEN TESTS
     `,
     md('q1-md')`

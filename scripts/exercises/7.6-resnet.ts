@@ -45,16 +45,13 @@ export const resnetExercises: ExerciseNotebook = {
       assert.deepStrictEqual(pre.outputs[0].shape, [null, 6, 6, 3]);
       assert.strictEqual(trainableParams(pre), 180);
       // BEGIN HIDDEN TESTS
-      {
-        const kinds = pre.layers.map((l) => l.getClassName()).filter((k) => k !== 'InputLayer');
-        assert.strictEqual(kinds[0], 'BatchNormalization', 'the block starts with batch normalization, got ' + kinds.join(','));
-        // with zero conv weights the residual branch is 0, so the block is exactly the identity (no final ReLU)
+      d2l.check(pre.layers.map((l) => l.getClassName()).filter((k) => k !== 'InputLayer')[0], 'BatchNormalization', 'the block starts with batch normalization');
+      // with zero conv weights the residual branch is 0, so the block is exactly the identity (no final ReLU)
+      d2l.checkClose((() => {
         for (const l of pre.layers) if (l.getClassName() === 'Conv2D') l.setWeights(l.getWeights().map((w) => tf.zerosLike(w)));
         const X = tf.tensor4d(Array.from({ length: 2 * 6 * 6 * 3 }, (_, i) => Math.sin(i)), [2, 6, 6, 3]);
-        const Y = pre.predict(X) as tf.Tensor;
-        assert.ok((Y.sub(X).abs().max().arraySync() as number) < 1e-6, 'identity when the branch is zero');
-        tf.dispose([X, Y]);
-      }
+        return (pre.predict(X) as tf.Tensor).sub(X).abs().max();
+      })(), 0, { tol: 1e-6, message: 'identity when the branch is zero' });
       // END HIDDEN TESTS
     `,
     md('ex2-md')`
@@ -85,18 +82,12 @@ export const resnetExercises: ExerciseNotebook = {
       const neck = blockModel((x) => bottleneck(x, 16, 64), [8, 8, 64]);
       assert.deepStrictEqual(neck.outputs[0].shape, [null, 8, 8, 64]);
       // BEGIN HIDDEN TESTS
-      {
-        const conv = (i: number, o: number, k: number) => i * o * k * k + o;
-        assert.strictEqual(trainableParams(neck), conv(64, 16, 1) + conv(16, 16, 3) + conv(16, 64, 1) + 2 * (16 + 16 + 64));
-        const down = blockModel((x) => bottleneck(x, 16, 128, 2), [8, 8, 64]);
-        assert.deepStrictEqual(down.outputs[0].shape, [null, 4, 4, 128]);
-        assert.strictEqual(trainableParams(down),
-          conv(64, 16, 1) + conv(16, 16, 3) + conv(16, 128, 1) + 2 * (16 + 16 + 128) + conv(64, 128, 1));
-        const Y = down.predict(tf.ones([1, 8, 8, 64])) as tf.Tensor;
-        assert.ok((Y.min().arraySync() as number) >= 0, 'the block ends with a ReLU');
-        tf.dispose([Y]);
-        down.dispose();
-      }
+      d2l.check(trainableParams(neck), 64 * 16 + 16 + 16 * 16 * 9 + 16 + 16 * 64 + 64 + 2 * (16 + 16 + 64));
+      d2l.checkShape(blockModel((x) => bottleneck(x, 16, 128, 2), [8, 8, 64]).outputs[0], [null, 4, 4, 128]);
+      d2l.check(trainableParams(blockModel((x) => bottleneck(x, 16, 128, 2), [8, 8, 64])),
+        64 * 16 + 16 + 16 * 16 * 9 + 16 + 16 * 128 + 128 + 2 * (16 + 16 + 128) + 64 * 128 + 128);
+      d2l.check(((blockModel((x) => bottleneck(x, 16, 128, 2), [8, 8, 64]).predict(tf.ones([1, 8, 8, 64])) as tf.Tensor).min().arraySync() as number) >= 0,
+        true, 'the block ends with a ReLU');
       // END HIDDEN TESTS
     `,
     md('ex3-md')`
@@ -128,15 +119,9 @@ export const resnetExercises: ExerciseNotebook = {
     tests('ex3-tests', 3)`
       assert.strictEqual(resnetParams([2, 2, 2, 2]), 11178378);
       // BEGIN HIDDEN TESTS
-      {
-        assert.strictEqual(resnetParams([3, 4, 6, 3]), 21290250);
-        // one more basic block in the last stage adds exactly two 512-channel convs and two BNs
-        assert.strictEqual(resnetParams([2, 2, 2, 3]) - resnetParams([2, 2, 2, 2]), 2 * (512 * 512 * 9 + 512) + 4 * 512);
-        // the library's Residual agrees with the per-block count
-        const blk = new d2l.Residual(6, { use1x1conv: true, strides: 2 });
-        blk.apply(tf.input({ shape: [6, 6, 3] }));
-        assert.strictEqual(trainableParams(blk), 546);
-      }
+      d2l.check(resnetParams([3, 4, 6, 3]), 21290250);
+      // one more basic block in the last stage adds exactly two 512-channel convs and two BNs
+      d2l.check(resnetParams([2, 2, 2, 3]) - resnetParams([2, 2, 2, 2]), 2 * (512 * 512 * 9 + 512) + 4 * 512);
       // END HIDDEN TESTS
     `,
     md('q1-md')`

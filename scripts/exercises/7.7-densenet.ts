@@ -34,14 +34,9 @@ export const densenetExercises: ExerciseNotebook = {
     tests('ex1-tests', 3)`
       assert.deepStrictEqual(denseChannels([4, 4, 4, 4], 32), [192, 96, 224, 112, 240, 120, 248]);
       // BEGIN HIDDEN TESTS
-      {
-        assert.deepStrictEqual(denseChannels([6, 12, 24, 16], 32), [256, 128, 512, 256, 1024, 512, 1024]);
-        assert.deepStrictEqual(denseChannels([2], 10, 3), [23]);
-        // the library's blocks agree on a small example
-        const blk = new d2l.DenseBlock(2, 10);
-        const shape = blk.computeOutputShape([4, 8, 8, 3]) as number[];
-        assert.strictEqual(shape[3], denseChannels([2], 10, 3)[0]);
-      }
+      d2l.check(denseChannels([6, 12, 24, 16], 32), [256, 128, 512, 256, 1024, 512, 1024]);
+      // d2l.DenseBlock(2, 10) turns 3 channels into 23
+      d2l.check(denseChannels([2], 10, 3), [23]);
       // END HIDDEN TESTS
     `,
     md('ex2-md')`
@@ -69,15 +64,9 @@ export const densenetExercises: ExerciseNotebook = {
     tests('ex2-tests', 4)`
       assert.strictEqual(densenetParams([4, 4, 4, 4], 32), 758226);
       // BEGIN HIDDEN TESTS
-      {
-        assert.strictEqual(densenetParams([6, 12, 24, 16], 32), 9850890);
-        // one more conv block in the last dense block: BN over 248 channels + a 248 → 32 conv, and the head grows
-        const extra = densenetParams([4, 4, 4, 5], 32) - densenetParams([4, 4, 4, 4], 32);
-        assert.strictEqual(extra, 2 * 248 + 248 * 32 * 9 + 32 + 2 * 32 + 32 * 10);
-        const blk = new d2l.DenseBlock(2, 10);
-        blk.apply(tf.input({ shape: [8, 8, 3] }));
-        assert.strictEqual(trainableParams(blk), 1492);
-      }
+      d2l.check(densenetParams([6, 12, 24, 16], 32), 9850890);
+      // one more conv block in the last dense block: BN over 248 channels + a 248 → 32 conv, and the head grows
+      d2l.check(densenetParams([4, 4, 4, 5], 32) - densenetParams([4, 4, 4, 4], 32), 2 * 248 + 248 * 32 * 9 + 32 + 2 * 32 + 32 * 10);
       // END HIDDEN TESTS
     `,
     md('ex3-md')`
@@ -105,15 +94,9 @@ export const densenetExercises: ExerciseNotebook = {
       assert.deepStrictEqual(yb.shape, [2, 8, 8, 4]);
       tf.dispose(yb);
       // BEGIN HIDDEN TESTS
-      {
-        const conv = (i: number, o: number, k: number) => i * o * k * k + o;
-        assert.strictEqual(trainableParams(bneck), 2 * 16 + conv(16, 16, 1) + 2 * 16 + conv(16, 4, 3));
-        const big = bottleneckConvBlock(64, 32);
-        assert.strictEqual(trainableParams(big), 2 * 64 + conv(64, 128, 1) + 2 * 128 + conv(128, 32, 3));
-        const kinds = big.layers.map((l) => l.getClassName());
-        assert.deepStrictEqual(kinds, ['BatchNormalization', 'ReLU', 'Conv2D', 'BatchNormalization', 'ReLU', 'Conv2D']);
-        big.dispose();
-      }
+      d2l.check(trainableParams(bneck), 2 * 16 + (16 * 16 + 16) + 2 * 16 + (16 * 4 * 9 + 4));
+      d2l.check(trainableParams(bottleneckConvBlock(64, 32)), 2 * 64 + (64 * 128 + 128) + 2 * 128 + (128 * 32 * 9 + 32));
+      d2l.check(bottleneckConvBlock(64, 32).layers.map((l) => l.getClassName()), ['BatchNormalization', 'ReLU', 'Conv2D', 'BatchNormalization', 'ReLU', 'Conv2D']);
       // END HIDDEN TESTS
     `,
     md('q1-md')`
