@@ -13,3 +13,6 @@ export * from './models';
 export * from './profiles';
 export * from './figures';
 export * from './runner/result';
+// The check helpers of the exercise notebooks (visible tests; hidden ones are evaluated by `d2l grade`).
+export { check, checkClose, checkShape, CheckError } from './grading/checks';
+export type { CheckCloseOptions } from './grading/checks';

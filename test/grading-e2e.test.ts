@@ -1,19 +1,19 @@
 /**
- * `d2l grade` end to end on the d2l kernel: the fake submissions (test/fixtures/grading, made by
- * scripts/exercises/fixtures.ts) give the expected score table, and a resumed run grades nothing again; then
- * `assign` + `grade` on the chapter's exercise notebooks give full marks to the teacher's solutions and zero to
- * the empty released versions.
+ * `d2l grade` end to end on the d2l kernel, in the sandbox: the fake submissions (test/fixtures/grading, made by
+ * scripts/exercises/fixtures.ts) give the expected score table, and a resumed run grades nothing again but the
+ * runs cut short (retried once); then `assign` + `grade` on the chapter's exercise notebooks give full marks to
+ * the teacher's solutions and zero to the empty released versions. Dishonest submissions: grading-attacks.test.ts.
  *
  * Expected scores (tiny.ipynb: square 2 pts, fib 3 pts, a partial-credit cell 1 pt, a hand-graded answer 2 pts),
  * worked out from each submission's edit:
  *   correct          2 + 3 + 1            = 6    answer written → 1 pending
- *   wrong-answer     fib(n) = n + 1: 2 + 0 + (square ✓✓, fib ✗✗ → 2/4 of 1) = 2.5
+ *   wrong-answer     fib(n) = n + 1: 2 + 0 + (square ✓✓, fib ✗✗ → 2/4 of 1; hidden square(7) ✓) = 2.5
  *   syntax-error     square does not compile → its test and the partial cell fail: 0 + 3 + 0 = 3
  *   runtime-error    an added cell throws first; stop_on_error is off, so everything else runs: 6
  *   infinite-loop    fib(10) never returns → fib test interrupted; fib(1), fib(6) fine: 2 + 0 + 1 = 3 (timeout)
  *   process-exit     the kernel exits in the fib cell: 2 + 0 + 0 = 2 (kernel-died)
  *   huge-allocation  the memory watchdog stops the kernel in the fib cell: 2 (memory)
- *   tampered-test    square returns 0, its test replaced by `1`: restored → 0 + 3 + (✗✗✓✓ → 0.5) = 3.5, 1 flag
+ *   tampered-test    square returns 0, its test replaced by `1`: restored → 0 + 3 + (hidden square(7) ✗ → 0) = 3, 1 flag
  *   deleted-cells    square's test and fib's solution deleted: test restored (2), fib stub → 0 + 0 = 2, 2 flags
  *   invalid-json     not run: 0 (invalid-notebook)
  */
@@ -25,7 +25,7 @@ import { readNotebook, writeNotebook } from '../src/jupyter/nbformat';
 import { assignNotebooks } from '../src/grading/assign';
 import { gradeSubmissions } from '../src/grading/grade';
 import { executeIsolated } from '../src/grading/isolation';
-import { newCodeCell } from '../src/jupyter/nbformat';
+import { probeSandbox } from '../src/grading/sandbox';
 import { gradeId, isSolution } from '../src/grading/nbgrader';
 import { EXERCISES_DIR } from '../scripts/exercises/build';
 
@@ -37,13 +37,19 @@ function tmpDir(): string {
 
 describe('grading end to end on the d2l kernel', function () {
   this.timeout(20 * 60_000);
+  before(function () {
+    const probe = probeSandbox();
+    if (probe.ok) return;
+    if (process.env.D2L_REQUIRE_SANDBOX === '1') throw new Error(`these tests grade in the sandbox, which cannot run here: ${probe.reason}`);
+    this.skip(); // no bwrap or no user namespaces here (docs/teachers.md, "Running it")
+  });
 
   it('scores the fake submissions as expected, isolating each failure, and resumes without re-grading', async () => {
     const out = tmpDir();
     const subs = fs.readdirSync(path.join(FIXTURES, 'submissions')).map((f) => path.join(FIXTURES, 'submissions', f));
     const opts = { sourceDir: path.join(FIXTURES, 'source'), outDir: out, jobs: 2, cellTimeoutMs: 15_000, submissionTimeoutMs: 180_000, memoryMb: 1024 };
     const summary = await gradeSubmissions(subs, opts);
-    const table = Object.fromEntries(summary.records.map((r) => [r.student, [r.autoScore, r.status, r.reason ?? '', r.flags.length, r.manualPending]]));
+    const table: Record<string, unknown[]> = Object.fromEntries(summary.records.map((r) => [r.student, [r.autoScore, r.status, r.reason ?? '', r.flags.length, r.manualPending]]));
     assert.deepStrictEqual(table, {
       correct: [6, 'graded', '', 0, 1],
       'wrong-answer': [2.5, 'graded', '', 0, 0],
@@ -52,11 +58,11 @@ describe('grading end to end on the d2l kernel', function () {
       'infinite-loop': [3, 'graded', 'timeout', 0, 0],
       'process-exit': [2, 'graded', 'kernel-died', 0, 0],
       'huge-allocation': [2, 'graded', 'memory', 0, 0],
-      'tampered-test': [3.5, 'graded', '', 1, 0],
+      'tampered-test': [3, 'graded', '', 1, 0],
       'deleted-cells': [2, 'graded', '', 2, 0],
       'invalid-json': [0, 'invalid', 'invalid-notebook', 0, 0],
     });
-    assert.ok(summary.records.every((r) => r.autoMax === 6 && r.manualMax === 2));
+    assert.ok(summary.records.every((r) => r.autoMax === 6 && r.manualMax === 2 && r.sandboxed && r.attempt === 1));
     const csv = fs.readFileSync(path.join(out, 'grades.csv'), 'utf8');
     assert.strictEqual(csv.trim().split('\n').length, 11);
     const html = fs.readFileSync(path.join(out, 'feedback', 'correct', 'tiny.html'), 'utf8');
@@ -64,25 +70,32 @@ describe('grading end to end on the d2l kernel', function () {
     assert.ok(fs.existsSync(path.join(out, 'feedback', 'tampered-test', 'tiny.ipynb')));
     assert.ok(fs.readFileSync(path.join(out, 'feedback', 'invalid-json', 'tiny.html'), 'utf8').includes('not valid JSON'));
 
-    const before = fs.readFileSync(path.join(out, 'grades.json'), 'utf8');
+    // The runs cut short (timeout, memory, kernel-died) may have been the machine's fault: graded once more.
+    const retried = ['huge-allocation', 'infinite-loop', 'process-exit'];
     const again = await gradeSubmissions(subs, opts);
-    assert.deepStrictEqual([again.graded, again.skipped], [0, 10]);
-    assert.strictEqual(fs.readFileSync(path.join(out, 'grades.json'), 'utf8'), before, 'nothing lost or changed on resume');
+    assert.deepStrictEqual([again.graded, again.skipped, again.ignored], [3, 7, []]);
+    const table2 = Object.fromEntries(again.records.map((r) => [r.student, [r.autoScore, r.reason ?? '', r.attempt]]));
+    const first: Record<string, unknown[]> = table; // (widened again: deepStrictEqual narrowed it to the literal)
+    for (const s of retried) assert.deepStrictEqual(table2[s], [first[s][0], first[s][2], 2], s);
+    const before = fs.readFileSync(path.join(out, 'grades.csv'), 'utf8');
+    const third = await gradeSubmissions(subs, opts);
+    assert.deepStrictEqual([third.graded, third.skipped], [0, 10]);
+    assert.strictEqual(fs.readFileSync(path.join(out, 'grades.csv'), 'utf8'), before, 'nothing lost or changed on resume');
   });
 
-  it('runs in a fresh, empty working directory that is removed, and kills a submission over its total time', async () => {
+  it('without a sandbox: runs in a fresh, empty working directory that is removed, and kills a submission over its total time', async () => {
     const outcome = await executeIsolated([
-      newCodeCell("const fs = require('fs');\nconsole.log(process.cwd() + ' ' + fs.readdirSync('.').join(','))"),
-      newCodeCell('const t0 = Date.now();\nwhile (Date.now() - t0 < 2000) {}'),
-      newCodeCell('while (true) {}'),
-      newCodeCell('1'),
-    ], { cellTimeoutMs: 120_000, submissionTimeoutMs: 8_000, memoryMb: 1024 });
+      [{ code: "const fs = require('fs');\nconsole.log(process.cwd() + ' ' + fs.readdirSync('.').length)" }],
+      [{ code: 'const t0 = Date.now();\nwhile (Date.now() - t0 < 2000) {}' }],
+      [{ code: 'while (true) {}' }],
+      [{ code: '1' }],
+    ], { cellTimeoutMs: 120_000, submissionTimeoutMs: 8_000, memoryMb: 1024, noSandbox: true });
     const first = outcome.runs[0]!;
     assert.strictEqual(first.status, 'ok');
     const printed = first.outputs.map((o) => (o.output_type === 'stream' ? o.text : '')).join('').trim();
-    const [cwd, listing] = printed.split(' ');
+    const [cwd, entries] = printed.split(' ');
     assert.ok(path.basename(cwd).startsWith('d2l-grade-'), printed);
-    assert.strictEqual(listing ?? '', '', "nothing is in it: d2l and tfjs resolve from the kernel's own install");
+    assert.strictEqual(entries, '0', 'nothing is there');
     assert.ok(!fs.existsSync(cwd), 'the working directory is removed afterwards');
     assert.deepStrictEqual(outcome.runs.slice(1).map((r) => r!.status), ['ok', 'dead', 'not-run']);
     assert.strictEqual(outcome.failure?.reason, 'timeout');

@@ -1,7 +1,7 @@
 /**
  * Writes the grading test fixtures (test/fixtures/grading/): a tiny teacher notebook (plain TypeScript, no
- * TensorFlow, so a kernel runs it in seconds) and one fake submission per failure mode, each derived from the
- * released version the way a student would edit it.
+ * TensorFlow, so a kernel runs it in seconds), one fake submission per failure mode, each derived from the
+ * released version the way a student would edit it, and the attack suite's dishonest submissions (attacks.ts).
  *
  *   npx ts-node --transpile-only scripts/exercises/fixtures.ts
  */
@@ -11,25 +11,28 @@ import { Cell, Notebook, serializeNotebook, writeFileAtomic } from '../../src/ju
 import { releaseNotebook } from '../../src/grading/assign';
 import { gradeId } from '../../src/grading/nbgrader';
 import { readSource } from '../notebooks/source';
+import { attackSubmissions } from './attacks';
 import { exerciseNotebook, toNotebook } from './cells';
 
 export const FIXTURES_DIR = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'grading');
 
 /**
  * The teacher's notebook (./tiny.md, in the exercise sources' format): two functions, their tests, a
- * partial-credit test (the cell's last value is the fraction of checks passed) and a hand-graded answer.
+ * partial-credit test (the cell's last value is the fraction of checks passed) and a hand-graded answer. Every test
+ * cell has hidden checks, which `d2l grade` evaluates outside the student's kernel (the attack suite relies on that:
+ * visible tests run where a dishonest student can fake them).
  */
 export function tinySource(): Notebook {
   const root = path.resolve(__dirname, '..', '..');
   return toNotebook(exerciseNotebook(readSource(path.join(__dirname, 'tiny.md'), root), 'tiny.ipynb'));
 }
 
-type Edit = (cells: Cell[]) => Cell[];
+export type Edit = (cells: Cell[]) => Cell[];
 
-const setSource = (id: string, source: string): Edit => (cells) => cells.map((c) => (gradeId(c) === id ? { ...c, source } : c));
-const remove = (...ids: string[]): Edit => (cells) => cells.filter((c) => !ids.includes(gradeId(c) ?? ''));
-const insertAfter = (id: string, cell: Cell): Edit => (cells) => cells.flatMap((c) => (gradeId(c) === id ? [c, cell] : [c]));
-const studentCell = (source: string): Cell => ({ cell_type: 'code', source, metadata: {}, execution_count: null, outputs: [] });
+export const setSource = (id: string, source: string): Edit => (cells) => cells.map((c) => (gradeId(c) === id ? { ...c, source } : c));
+export const remove = (...ids: string[]): Edit => (cells) => cells.filter((c) => !ids.includes(gradeId(c) ?? ''));
+export const insertAfter = (id: string, cell: Cell): Edit => (cells) => cells.flatMap((c) => (gradeId(c) === id ? [c, cell] : [c]));
+export const studentCell = (source: string): Cell => ({ cell_type: 'code', source, metadata: {}, execution_count: null, outputs: [] });
 
 const SQUARE = 'function square(x: number): number {\n  return x * x;\n}';
 const FIB = 'function fib(n: number): number {\n  let [a, b] = [0, 1];\n  for (let i = 0; i < n; i++) [a, b] = [b, a + b];\n  return a;\n}';
@@ -52,10 +55,10 @@ export const SUBMISSIONS: Record<string, Edit[] | string> = {
 };
 
 /** The submission notebooks' file contents, keyed by student name. */
-export function renderSubmissions(): Map<string, string> {
+export function renderSubmissions(submissions: Record<string, Edit[] | string> = SUBMISSIONS): Map<string, string> {
   const released = releaseNotebook(tinySource(), 'tiny.ipynb');
   const out = new Map<string, string>();
-  for (const [student, edits] of Object.entries(SUBMISSIONS)) {
+  for (const [student, edits] of Object.entries(submissions)) {
     if (typeof edits === 'string') { out.set(student, edits); continue; }
     const cells = edits.reduce((cs, edit) => edit(cs), JSON.parse(JSON.stringify(released.cells)) as Cell[]);
     out.set(student, serializeNotebook({ ...released, cells }));
@@ -68,6 +71,9 @@ function main(): void {
   const subDir = path.join(FIXTURES_DIR, 'submissions');
   fs.rmSync(subDir, { recursive: true, force: true });
   for (const [student, text] of renderSubmissions()) writeFileAtomic(path.join(subDir, `${student}.ipynb`), text);
+  const attackDir = path.join(FIXTURES_DIR, 'attacks');
+  fs.rmSync(attackDir, { recursive: true, force: true });
+  for (const [student, text] of renderSubmissions(attackSubmissions())) writeFileAtomic(path.join(attackDir, `${student}.ipynb`), text);
   console.log(`wrote ${FIXTURES_DIR}`);
 }
 

@@ -6,9 +6,11 @@ import { positiveNumber, splitCommand } from '../util/cli-args';
 
 const USAGE = `usage: d2l grade --source DIR <submission>... --out DIR [options]
 
-Runs every submission on its own d2l kernel (stop_on_error off), with locked cells and hidden tests restored
-from the teacher's notebooks in --source, scores the test cells and writes OUT/grades.csv, OUT/grades.json and
-OUT/feedback/<student>/<notebook>.{ipynb,html}. Already graded submissions are skipped (resume) unless --force.
+Runs every submission on its own d2l kernel in a bubblewrap sandbox (stop_on_error off), with locked cells
+restored from the teacher's notebooks in --source; hidden checks are compared here, outside the student's
+kernel. Scores the test cells and writes OUT/grades.csv, OUT/grades.json and
+OUT/feedback/<student>/<notebook>.{ipynb,html}. Already graded submissions are skipped (resume) unless --force;
+a run cut short by a timeout, the memory limit or a dead kernel is graded once more on the next run.
 
 A submission is a directory <student>/ of notebooks named like the source notebooks, a file
 <student>/<notebook>.ipynb, or <student>.ipynb when the source holds a single notebook.
@@ -19,12 +21,23 @@ options:
   --jobs N            grade N submissions at once (default 1)
   --timeout S         per-cell time limit in seconds (default 60)
   --total-timeout S   per-submission time limit in seconds (default 600)
-  --memory MB         memory limit of each kernel in MiB (default 2048)
+  --memory MB         memory limit of each kernel and the processes it starts, in MiB (default 2048)
   --kernel NAME       installed kernelspec to use (default: this package's own kernel)
   --kernel-cmd CMD    start the kernel with this command line; {connection_file} is replaced
   --force             re-grade submissions that already have grades
+  --no-sandbox        run kernels without a sandbox (where bwrap cannot run): submissions can then read and
+                      change everything your user can; only for trusted submissions
 
-exit status: 0 done (whatever the scores), 2 bad arguments or source notebooks, 3 some submissions could not be graded`;
+exit status: 0 done (whatever the scores), 2 bad arguments, source notebooks or output directory, or no sandbox
+(see --no-sandbox), 3 some submissions could not be graded`;
+
+const NO_SANDBOX_WARNING = `
+d2l grade: WARNING: grading WITHOUT a sandbox (--no-sandbox). Every submission runs as your user and can read
+  your files (these source notebooks with their hidden checks, other submissions, your home directory), change
+  them, open network connections and leave processes running. Hidden checks still stay out of the kernels and
+  records are still signed, but a submission can read the signing key. Grade untrusted submissions only in the
+  sandbox (docs/teachers.md, "Running it").
+`;
 
 export interface GradeArgs { submissions: string[]; opts: GradeOptions; help: boolean }
 
@@ -41,6 +54,7 @@ export function parseGradeArgs(argv: string[]): GradeArgs {
     switch (arg) {
       case '--help': case '-h': help = true; break;
       case '--force': opts.force = true; break;
+      case '--no-sandbox': opts.noSandbox = true; break;
       case '--source': opts.sourceDir = value(); break;
       case '--out': opts.outDir = value(); break;
       case '--jobs': opts.jobs = positiveNumber(arg, value(), true); break;
@@ -80,9 +94,11 @@ export async function gradeCommand(args: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  if (parsed.opts.noSandbox) console.error(NO_SANDBOX_WARNING);
   try {
     const summary = await gradeSubmissions(parsed.submissions, { ...parsed.opts, log: (l) => console.log(l) });
-    console.log(`graded ${summary.graded}, skipped ${summary.skipped} (already graded); grades in ${parsed.opts.outDir}/grades.csv`);
+    const ignored = summary.ignored.length ? `; ignored ${summary.ignored.length} untrusted file(s) in results/ (listed above)` : '';
+    console.log(`graded ${summary.graded}, skipped ${summary.skipped} (already graded)${ignored}; grades in ${parsed.opts.outDir}/grades.csv`);
     return summary.records.some((r) => r.status === 'error') ? 3 : 0;
   } catch (e) {
     console.error(`d2l grade: ${(e as Error).message}`);

@@ -19,6 +19,33 @@ export interface KernelLaunchOptions extends KernelChoice {
   cwd?: string;
   /** How long the kernel may take to answer its first kernel_info_request (default 120 s). */
   startupTimeoutMs?: number;
+  /** Starts the kernel some other way than a plain child process (the grader's sandbox): see KernelSpawner. */
+  spawner?: KernelSpawner;
+  /** Overrides the kernelspec's interrupt mode; 'message' sends interrupt_request on the control channel. */
+  interruptMode?: 'signal' | 'message';
+  /** Largest message accepted from the kernel, in bytes: ZeroMQ drops a connection that sends a bigger one. */
+  maxMessageBytes?: number;
+}
+
+/**
+ * Starts a kernel through a wrapper, e.g. a sandbox with its own filesystem, network and pid namespaces. The
+ * wrapper gets the kernel's own environment (kernelspec `env` and the launch `env`; not this process's and no
+ * JPY_PARENT_PID) and decides what the kernel sees.
+ */
+export interface KernelSpawner {
+  /**
+   * Channels as Unix sockets at this path prefix, as the kernel sees it (ipc transport), instead of localhost TCP
+   * ports: a kernel without a network can still be reached.
+   */
+  ipcPrefix?: string;
+  /** Spawns the kernel with stdout and stderr piped; `connectionFile` is the host path of its connection file. */
+  spawn(kernel: { argv: string[]; env: Record<string, string>; cwd?: string; connectionFile: string }): SpawnedKernel;
+}
+
+export interface SpawnedKernel {
+  proc: ChildProcess;
+  /** Where this process reaches the kernel's ipc sockets; resolves once the kernel's filesystem exists. */
+  clientIpcPrefix?: Promise<string>;
 }
 
 export interface ExecuteOptions {
@@ -26,6 +53,8 @@ export interface ExecuteOptions {
   stopOnError?: boolean;
   /** Interrupt the kernel when the cell runs longer; the result's status is then 'timeout'. */
   timeoutMs?: number;
+  /** Outputs kept for this cell, in bytes (see OutputCollector); default unlimited. */
+  maxOutputBytes?: number;
   /** Called whenever the cell's outputs (or an output it updates by display_id) change. */
   onOutput?: (outputs: Output[]) => void;
 }
@@ -66,9 +95,9 @@ export class KernelClient {
   private proc!: ChildProcess;
   private readonly session = newHeader('x', 'x').msg_id;
   private readonly signer: Signer;
-  private readonly shell = new zmq.Dealer({ linger: 0 });
-  private readonly control = new zmq.Dealer({ linger: 0 });
-  private readonly iopub = new zmq.Subscriber({ linger: 0 });
+  private readonly shell: zmq.Dealer;
+  private readonly control: zmq.Dealer;
+  private readonly iopub: zmq.Subscriber;
   private readonly pending = new Map<string, Pending>();
   private readonly displays = new DisplayRegistry();
   private readonly sendQueues = new Map<zmq.Dealer, Promise<void>>();
@@ -84,18 +113,25 @@ export class KernelClient {
     private readonly launch: KernelLaunchOptions,
   ) {
     this.signer = new Signer(info.key, info.signature_scheme);
+    const sockOpts = { linger: 0, ...(launch.maxMessageBytes ? { maxMessageSize: launch.maxMessageBytes } : {}) };
+    this.shell = new zmq.Dealer(sockOpts);
+    this.control = new zmq.Dealer(sockOpts);
+    this.iopub = new zmq.Subscriber(sockOpts);
   }
 
   /** Starts a kernel and waits until it answers on shell and publishes on iopub. */
   static async start(opts: KernelLaunchOptions): Promise<KernelClient> {
     const spec = resolveKernelSpec(opts);
-    const info = await newConnectionInfo(spec.name);
+    const ipcPrefix = opts.spawner?.ipcPrefix;
+    const info = await newConnectionInfo(ipcPrefix ? { kernelName: spec.name, transport: 'ipc', ipcPrefix } : spec.name);
     const file = writeConnectionFile(info);
     const client = new KernelClient(spec, info, file, opts);
+    const timeoutMs = opts.startupTimeoutMs ?? 120_000;
     try {
-      client.connectSockets();
-      client.spawnKernel();
-      await client.waitForReady(opts.startupTimeoutMs ?? 120_000);
+      if (!ipcPrefix) client.connectSockets(info.ip);
+      const prefix = client.spawnKernel();
+      if (prefix) client.connectSockets(await client.untilStarted(prefix, timeoutMs));
+      await client.waitForReady(timeoutMs);
     } catch (e) {
       await client.shutdown();
       throw e;
@@ -121,7 +157,7 @@ export class KernelClient {
 
   /** Runs one cell. Never rejects for kernel-side problems: they come back as the result's status. */
   async executeCell(code: string, opts: ExecuteOptions = {}): Promise<CellResult> {
-    const collector = new OutputCollector(this.displays);
+    const collector = new OutputCollector(this.displays, opts.maxOutputBytes);
     if (this.death) {
       const error = collector.addError('DeadKernelError', deathMessage(this.death));
       return { status: 'dead', outputs: collector.outputs, executionCount: null, error };
@@ -198,7 +234,7 @@ export class KernelClient {
   /** Interrupts the running cell (SIGINT, or interrupt_request when the kernelspec asks for messages). */
   async interrupt(): Promise<void> {
     if (this.death) return;
-    if (this.spec.interruptMode === 'signal') {
+    if ((this.launch.interruptMode ?? this.spec.interruptMode) === 'signal') {
       this.proc.kill('SIGINT');
       return;
     }
@@ -207,6 +243,7 @@ export class KernelClient {
 
   /** Stops the kernel process and starts a fresh one on the same connection. */
   async restart(): Promise<void> {
+    if (this.launch.spawner) throw new Error('KernelClient.restart: not supported for a kernel started by a spawner; start a new client');
     await this.stopProcess(true);
     this.death = undefined;
     this.logTail = '';
@@ -230,10 +267,12 @@ export class KernelClient {
 
   // ---------------------------------------------------------------- internals
 
-  private connectSockets(): void {
-    this.shell.connect(endpoint(this.info, this.info.shell_port));
-    this.control.connect(endpoint(this.info, this.info.control_port));
-    this.iopub.connect(endpoint(this.info, this.info.iopub_port));
+  /** Connects to the kernel's channels; `ip` is the address (ipc: the socket path prefix) as seen from here. */
+  private connectSockets(ip: string): void {
+    const at = { transport: this.info.transport, ip };
+    this.shell.connect(endpoint(at, this.info.shell_port));
+    this.control.connect(endpoint(at, this.info.control_port));
+    this.iopub.connect(endpoint(at, this.info.iopub_port));
     this.iopub.subscribe();
     void this.readLoop(this.shell, (m) => this.pending.get(String(m.parent_header.msg_id))?.onReply(m));
     void this.readLoop(this.control, (m) => this.pending.get(String(m.parent_header.msg_id))?.onReply(m));
@@ -256,10 +295,19 @@ export class KernelClient {
     }
   }
 
-  private spawnKernel(): void {
+  /** Starts the kernel process; returns where to reach its ipc sockets when a spawner decides that. */
+  private spawnKernel(): Promise<string> | undefined {
     const argv = expandArgv(this.spec.argv, this.connectionFile, this.spec.resourceDir);
-    const env = { ...process.env, ...this.spec.env, ...this.launch.env, JPY_PARENT_PID: String(process.pid) };
-    const proc = spawn(argv[0], argv.slice(1), { cwd: this.launch.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let proc: ChildProcess;
+    let prefix: Promise<string> | undefined;
+    if (this.launch.spawner) {
+      const started = this.launch.spawner.spawn({ argv, env: { ...this.spec.env, ...this.launch.env }, cwd: this.launch.cwd, connectionFile: this.connectionFile });
+      proc = started.proc;
+      prefix = started.clientIpcPrefix;
+    } else {
+      const env = { ...process.env, ...this.spec.env, ...this.launch.env, JPY_PARENT_PID: String(process.pid) };
+      proc = spawn(argv[0], argv.slice(1), { cwd: this.launch.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    }
     this.proc = proc;
     const keep = (chunk: Buffer) => {
       this.logTail = (this.logTail + chunk.toString('utf8')).slice(-LOG_TAIL_BYTES);
@@ -275,6 +323,21 @@ export class KernelClient {
       this.deathWaiters = [];
       for (const w of waiters) w(this.death);
     });
+    return prefix ?? (this.launch.spawner?.ipcPrefix ? Promise.resolve(this.info.ip) : undefined);
+  }
+
+  /** `prefix`, unless the kernel dies or the start-up time runs out first (then a KernelStartError). */
+  private async untilStarted(prefix: Promise<string>, timeoutMs: number): Promise<string> {
+    let timer: NodeJS.Timeout | undefined;
+    const failed = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new KernelStartError(`the kernel did not start within ${Math.round(timeoutMs / 1000)} s.${formatTail(this.logTail)}`)), timeoutMs);
+      this.died().then((d) => reject(new KernelStartError(`the kernel exited during start-up (${deathMessage(d)}).${formatTail(d.logTail)}`)));
+    });
+    try {
+      return await Promise.race([prefix, failed]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**

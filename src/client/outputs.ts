@@ -37,17 +37,40 @@ export class DisplayRegistry {
   }
 }
 
+/** Rough size in bytes of an output message's payload (text and MIME data). */
+function payloadBytes(msgType: string, content: any): number {
+  if (msgType === 'stream') return String(content.text ?? '').length;
+  if (msgType === 'error') return String(content.evalue ?? '').length + JSON.stringify(content.traceback ?? []).length;
+  let n = 0;
+  for (const v of Object.values(content.data ?? {})) n += typeof v === 'string' ? v.length : JSON.stringify(v ?? null).length;
+  return n;
+}
+
+const OUTPUT_MESSAGES = new Set(['stream', 'display_data', 'execute_result', 'update_display_data', 'error']);
+
 /** Collects one cell's outputs from its iopub messages. */
 export class OutputCollector {
   readonly outputs: Output[] = [];
   error?: ErrorOutput;
   executionCount: number | null = null;
   private clearPending = false;
+  private bytes = 0;
+  private dropped = false;
 
-  constructor(private readonly displays: DisplayRegistry) {}
+  /**
+   * `maxBytes` bounds what one cell may pile up in this process (an untrusted kernel can print gigabytes): output
+   * past it is dropped, with one note saying so. The cell's own result (execute_result) is kept if it alone fits.
+   */
+  constructor(private readonly displays: DisplayRegistry, private readonly maxBytes = Infinity) {}
 
   /** Applies one iopub message; returns true if the visible outputs changed. */
   handle(msgType: string, content: any): boolean {
+    if (this.maxBytes < Infinity && OUTPUT_MESSAGES.has(msgType)) {
+      const size = payloadBytes(msgType, content);
+      const fits = this.bytes + size <= this.maxBytes || (msgType === 'execute_result' && size <= this.maxBytes);
+      if (!fits) return this.drop();
+      this.bytes += size;
+    }
     switch (msgType) {
       case 'execute_input':
         if (typeof content.execution_count === 'number') this.executionCount = content.execution_count;
@@ -105,6 +128,13 @@ export class OutputCollector {
     this.outputs.push(err);
     this.error = err;
     return err;
+  }
+
+  private drop(): boolean {
+    if (this.dropped) return false;
+    this.dropped = true;
+    this.outputs.push({ output_type: 'stream', name: 'stderr', text: `\n[output over ${this.maxBytes} bytes was dropped]\n` });
+    return true;
   }
 
   private flushClear(): void {

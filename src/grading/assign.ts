@@ -7,11 +7,10 @@ import * as path from 'path';
 import { Cell, Notebook, readNotebook, serializeNotebook } from '../jupyter/nbformat';
 import { writeFileAtomic } from '../util/atomic-write';
 import { computeChecksum, isGrade, isLocked, isSolution, nbgraderMeta, validateNbgraderCells } from './nbgrader';
+import { testSteps } from './hidden';
+import { AssignError, BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, replaceRegions } from './regions';
 
-export const BEGIN_SOLUTION = 'BEGIN SOLUTION';
-export const END_SOLUTION = 'END SOLUTION';
-export const BEGIN_HIDDEN = 'BEGIN HIDDEN TESTS';
-export const END_HIDDEN = 'END HIDDEN TESTS';
+export { AssignError, BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, RegionPart, replaceRegions, splitRegions } from './regions';
 
 /** nbgrader `ClearSolutions.code_stub` for our kernel's language (documented in docs/teachers.md). */
 export const CODE_STUBS: Record<string, string> = {
@@ -21,48 +20,12 @@ export const CODE_STUBS: Record<string, string> = {
 };
 export const TEXT_STUB = 'YOUR ANSWER HERE';
 
-/** A notebook whose markers do not pair up; the message names the cell and the fix. */
-export class AssignError extends Error {
-  override name = 'AssignError';
-}
-
 /** The code stub for a notebook's kernel language (TypeScript unless the notebook says otherwise). */
 export function codeStub(nb: Notebook): string {
   const lang = String(nb.metadata?.kernelspec?.language ?? nb.metadata?.language_info?.name ?? 'typescript').toLowerCase();
   const stub = CODE_STUBS[lang];
   if (!stub) throw new AssignError(`no code stub for kernel language '${lang}'; known: ${Object.keys(CODE_STUBS).join(', ')}`);
   return stub;
-}
-
-/**
- * Replaces each `BEGIN SOLUTION` … `END SOLUTION` region (marker lines included) by `stub`, indented like the
- * BEGIN line. Returns undefined when the text has no region.
- */
-export function replaceRegions(source: string, begin: string, end: string, stub: string | null, where: string): string | undefined {
-  const lines = source.split('\n');
-  const out: string[] = [];
-  let inside = false;
-  let found = false;
-  for (const line of lines) {
-    if (line.includes(begin)) {
-      if (inside) throw new AssignError(`${where}: '${begin}' again before '${end}'; close each region before opening the next`);
-      inside = true;
-      found = true;
-      if (stub !== null) {
-        const indent = /^\s*/.exec(line)![0];
-        out.push(...stub.split('\n').map((l) => indent + l));
-      }
-      continue;
-    }
-    if (line.includes(end)) {
-      if (!inside) throw new AssignError(`${where}: '${end}' without a preceding '${begin}'`);
-      inside = false;
-      continue;
-    }
-    if (!inside) out.push(line);
-  }
-  if (inside) throw new AssignError(`${where}: '${begin}' is never closed; add a line containing '${end}'`);
-  return found ? out.join('\n') : undefined;
 }
 
 /** Source with the hidden test regions removed (unchanged when there are none). */
@@ -82,8 +45,21 @@ export function clearSolution(cell: Cell, stub: string, where = 'cell'): string 
   return cell.cell_type === 'code' ? stub : TEXT_STUB;
 }
 
+/**
+ * Hidden tests live only in auto-graded test cells and hold only checks the grader can evaluate outside the
+ * student's kernel (hidden.ts); anything else is refused here, at release, rather than at grading time.
+ */
+function checkHiddenTests(cell: Cell, where: string): void {
+  if (cell.cell_type !== 'code') return;
+  const steps = testSteps(cell.source, where);
+  if (steps && !(isGrade(cell) && !isSolution(cell))) {
+    throw new AssignError(`${where} has a '${BEGIN_HIDDEN}' region but is not an auto-graded test cell; move the hidden checks into one`);
+  }
+}
+
 /** One released cell: no solution, no hidden tests, no outputs, with nbgrader's checksum. */
 function releaseCell(cell: Cell, stub: string, where: string): Cell {
+  checkHiddenTests(cell, where);
   const copy: Cell = JSON.parse(JSON.stringify(cell));
   copy.source = removeHiddenTests(clearSolution(copy, stub, where), where);
   if (copy.cell_type === 'code') {

@@ -8,15 +8,19 @@
  * - a file `<student>.ipynb` when the source directory holds exactly one notebook.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { Notebook, parseNotebook, writeNotebook } from '../jupyter/nbformat';
 import { writeFileAtomic } from '../util/atomic-write';
 import { foldHiddenTests, releaseNotebook } from './assign';
 import { feedbackHtml, feedbackNotebook } from './feedback';
-import { executeIsolated, IsolationOptions } from './isolation';
+import { testSteps, TestStep } from './hidden';
+import { CellProgram, executeIsolated, IsolationOptions } from './isolation';
 import { cellPoints, gradeId, isGrade, isSolution, sha256 } from './nbgrader';
-import { planExecution } from './restore';
-import { checkStudentName, GradeRecord, isFinal, readRecord, writeAggregates, writeRecord } from './results';
+import { openOutputDir, OutputDir } from './outdir';
+import { PlannedCell, planExecution } from './restore';
+import { checkStudentName, GradeRecord, isFinal, nextAttempt, readRecord, writeAggregates, writeRecord } from './results';
+import { probeSandbox, SANDBOX_HELP } from './sandbox';
 import { CellScore, scoreCells, totals } from './scoring';
 import { forEachConcurrently } from '../util/pool';
 
@@ -29,6 +33,11 @@ export interface GradeOptions extends IsolationOptions {
   force?: boolean;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
+}
+
+/** No sandbox can run here and the caller did not pass noSandbox; the message says how to get one. */
+export class SandboxUnavailableError extends Error {
+  override name = 'SandboxUnavailableError';
 }
 
 export interface Submission {
@@ -44,6 +53,8 @@ interface SourceNotebook {
   shown: Notebook;
   sha256: string;
   releasedSources: Map<string, string>;
+  /** The steps of each test cell with hidden checks, by grade_id. */
+  steps: Map<string, TestStep[]>;
 }
 
 /** Reads and checks every source notebook of `dir` (the teacher's versions, with solutions and hidden tests). */
@@ -58,7 +69,12 @@ export function loadSources(dir: string): Map<string, SourceNotebook> {
     const source = parseNotebook(bytes.toString('utf8'), file);
     const released = releaseNotebook(source, file);
     const releasedSources = new Map(released.cells.filter((c) => gradeId(c)).map((c) => [gradeId(c)!, c.source]));
-    out.set(name, { name, source, released, shown: foldHiddenTests(source), sha256: sha256(bytes), releasedSources });
+    const steps = new Map<string, TestStep[]>();
+    source.cells.forEach((c, i) => {
+      const s = gradeId(c) && c.cell_type === 'code' ? testSteps(c.source, `${file}: cell ${i}`) : undefined;
+      if (s) steps.set(gradeId(c)!, s);
+    });
+    out.set(name, { name, source, released, shown: foldHiddenTests(source), sha256: sha256(bytes), releasedSources, steps });
   }
   return out;
 }
@@ -99,12 +115,20 @@ function zeroScores(src: SourceNotebook): CellScore[] {
   }));
 }
 
+/** What the kernel runs for a planned cell: a source cell with hidden checks runs as its steps. */
+function programFor(p: PlannedCell, steps: Map<string, TestStep[]>): CellProgram {
+  if (p.cell.cell_type !== 'code') return undefined;
+  const hidden = p.origin === 'source' && p.gradeId !== undefined ? steps.get(p.gradeId) : undefined;
+  return hidden ?? [{ code: p.cell.source }];
+}
+
 function feedbackDir(outDir: string, student: string): string {
   return path.join(outDir, 'feedback', student);
 }
 
-async function gradeOne(sub: Submission, src: SourceNotebook | undefined, bytes: Buffer, opts: GradeOptions): Promise<GradeRecord> {
-  const base = { student: sub.student, notebook: sub.notebook, submissionSha256: sha256(bytes), sourceSha256: src?.sha256 ?? '' };
+type RecordBase = Pick<GradeRecord, 'student' | 'notebook' | 'submissionSha256' | 'sourceSha256' | 'attempt' | 'sandboxed'>;
+
+async function gradeOne(sub: Submission, src: SourceNotebook | undefined, bytes: Buffer, base: RecordBase, opts: GradeOptions): Promise<GradeRecord> {
   if (!src) {
     return { ...base, status: 'invalid', reason: 'unknown-notebook', message: `no source notebook named ${sub.notebook}`, flags: [], cells: [], autoScore: 0, autoMax: 0, manualMax: 0, manualPending: 0 };
   }
@@ -121,7 +145,7 @@ async function gradeOne(sub: Submission, src: SourceNotebook | undefined, bytes:
     return { ...base, status: 'invalid', reason: 'invalid-notebook', message, flags: [], cells, ...totals(cells) };
   }
   const plan = planExecution(src.source, src.released, src.shown, submission);
-  const outcome = await executeIsolated(plan.cells.map((p) => p.cell), opts);
+  const outcome = await executeIsolated(plan.cells.map((p) => programFor(p, src.steps)), opts);
   const cells = scoreCells(plan.cells, outcome.runs, src.releasedSources);
   // A cell that was interrupted for running too long marks the submission even when the rest ran normally.
   const timedOut = outcome.runs.findIndex((r) => r?.status === 'timeout');
@@ -147,43 +171,69 @@ export interface GradeSummary {
   records: GradeRecord[];
   graded: number;
   skipped: number;
+  /** Files of results/ that were not trusted and were ignored, with the reason. */
+  ignored: string[];
 }
 
-/** Grades every submission (see the file comment); resumable and safe to interrupt at any point. */
+/**
+ * Grades every submission (see the file comment); resumable and safe to interrupt at any point. Throws
+ * SandboxUnavailableError before grading anything when kernels cannot be sandboxed and `noSandbox` is not set.
+ */
 export async function gradeSubmissions(inputs: string[], opts: GradeOptions): Promise<GradeSummary> {
   const sources = loadSources(opts.sourceDir);
   const subs = resolveSubmissions(inputs, [...sources.keys()]);
   const log = opts.log ?? (() => undefined);
-  fs.mkdirSync(opts.outDir, { recursive: true });
-  let graded = 0, skipped = 0;
-  const jobs = Math.max(1, Math.min(opts.jobs ?? 1, subs.length || 1));
-  await forEachConcurrently(subs, jobs, async (sub) => {
-    const src = sources.get(sub.notebook);
-    let bytes: Buffer;
-    try {
-      bytes = fs.readFileSync(sub.file);
-    } catch (e) {
-      bytes = Buffer.from(`unreadable: ${(e as Error).message}`);
-    }
-    if (!opts.force && isFinal(readRecord(opts.outDir, sub.student, sub.notebook), sha256(bytes), src?.sha256 ?? '')) {
-      skipped++;
-      log(`${sub.student}/${sub.notebook}: already graded (use --force to re-grade)`);
-      return;
-    }
-    let record: GradeRecord;
-    try {
-      record = await gradeOne(sub, src, bytes, opts);
-    } catch (e) {
-      // A bug or an unexpected I/O problem with one submission must not stop the batch.
-      const cells = src ? zeroScores(src) : [];
-      record = { student: sub.student, notebook: sub.notebook, status: 'error', message: (e as Error).message,
-        flags: [], cells, ...totals(cells), submissionSha256: sha256(bytes), sourceSha256: src?.sha256 ?? '' };
-    }
-    writeRecord(opts.outDir, record);
-    writeAggregates(opts.outDir);
-    graded++;
-    log(`${sub.student}/${sub.notebook}: ${record.autoScore} / ${record.autoMax}${record.reason ? ` (${record.reason})` : ''}${record.flags.length ? ` [${record.flags.length} flag(s)]` : ''}`);
-  });
-  const records = writeAggregates(opts.outDir);
-  return { records, graded, skipped };
+  if (!opts.noSandbox) {
+    const probe = probeSandbox();
+    if (!probe.ok) throw new SandboxUnavailableError(`cannot run the kernels in a sandbox: ${probe.reason}. ${SANDBOX_HELP}`);
+  }
+  // What a submission must never see, even where it lies under a directory the sandbox shows.
+  const hide = [opts.sourceDir, opts.outDir, os.homedir(), ...inputs, ...(opts.hide ?? [])].map((p) => path.resolve(p));
+  const out = openOutputDir(opts.outDir, log);
+  try {
+    const ignored = writeAggregates(opts.outDir, out.key).problems;
+    for (const p of ignored) log(`ignored ${p}`);
+    let graded = 0, skipped = 0;
+    const jobs = Math.max(1, Math.min(opts.jobs ?? 1, subs.length || 1));
+    await forEachConcurrently(subs, jobs, async (sub) => {
+      if (await gradeIfNeeded(sub, sources.get(sub.notebook), out, { ...opts, hide }, log)) graded++;
+      else skipped++;
+    });
+    const { records } = writeAggregates(opts.outDir, out.key);
+    return { records, graded, skipped, ignored };
+  } finally {
+    out.close();
+  }
+}
+
+/** Grades one submission unless it has a final record; returns whether it did. */
+async function gradeIfNeeded(sub: Submission, src: SourceNotebook | undefined, out: OutputDir, opts: GradeOptions, log: (line: string) => void): Promise<boolean> {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(sub.file);
+  } catch (e) {
+    bytes = Buffer.from(`unreadable: ${(e as Error).message}`);
+  }
+  const submissionSha256 = sha256(bytes), sourceSha256 = src?.sha256 ?? '';
+  const previous = readRecord(opts.outDir, out.key, sub.student, sub.notebook);
+  if (!opts.force && isFinal(previous, submissionSha256, sourceSha256)) {
+    log(`${sub.student}/${sub.notebook}: already graded (use --force to re-grade)`);
+    return false;
+  }
+  const base: RecordBase = { student: sub.student, notebook: sub.notebook, submissionSha256, sourceSha256,
+    attempt: opts.force ? 1 : nextAttempt(previous, submissionSha256, sourceSha256), sandboxed: !opts.noSandbox };
+  let record: GradeRecord;
+  try {
+    record = await gradeOne(sub, src, bytes, base, opts);
+  } catch (e) {
+    // A bug or an unexpected I/O problem with one submission must not stop the batch.
+    const cells = src ? zeroScores(src) : [];
+    record = { ...base, status: 'error', message: (e as Error).message, flags: [], cells, ...totals(cells) };
+  }
+  writeRecord(opts.outDir, out.key, record);
+  writeAggregates(opts.outDir, out.key);
+  const retry = record.status !== 'invalid' && !isFinal(record, submissionSha256, sourceSha256) ? ' — graded again on the next run' : '';
+  log(`${sub.student}/${sub.notebook}: ${record.autoScore} / ${record.autoMax}${record.reason ? ` (${record.reason})` : ''}` +
+    `${record.flags.length ? ` [${record.flags.length} flag(s)]` : ''}${retry}`);
+  return true;
 }

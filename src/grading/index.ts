@@ -7,3 +7,7 @@ export * from './isolation';
 export * from './results';
 export * from './feedback';
 export * from './grade';
+export * from './checks';
+export * from './hidden';
+export * from './sandbox';
+export * from './outdir';

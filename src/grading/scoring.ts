@@ -3,12 +3,14 @@
  *
  * Auto-graded test cell (grade, not solution, code):
  *   error, timeout, or never run (kernel gone) → 0;
- *   ran without error and its last value (execute_result) is a number in [0, 1] → that fraction of its points;
- *   otherwise → all its points.
+ *   a hidden check failed (compared in the grader, see hidden.ts) → 0;
+ *   ran without error and its last visible value (execute_result) is a number in [0, 1] → that fraction of its
+ *   points; otherwise → all its points.
  * Answer cell graded by hand (grade + solution): unchanged from the released stub → 0 ("no answer"); otherwise the
  * score is left for the teacher (null) and counted as pending.
  */
 import type { Cell, Output } from '../jupyter/nbformat';
+import type { ChecksOutcome } from './hidden';
 import { cellPoints, gradeId, isGrade, isSolution } from './nbgrader';
 import type { PlannedCell } from './restore';
 
@@ -16,8 +18,12 @@ import type { PlannedCell } from './restore';
 export type RunStatus = 'ok' | 'error' | 'timeout' | 'dead' | 'aborted' | 'not-run';
 
 export interface CellRun {
+  /** How the cell's visible code ended. */
   status: RunStatus;
+  /** The visible code's outputs (a hidden check's own outputs never reach the feedback). */
   outputs: Output[];
+  /** The verdicts of the cell's hidden checks, when it has any and they ran. */
+  checks?: ChecksOutcome;
 }
 
 export type ScoreStatus = 'passed' | 'partial' | 'failed' | 'timeout' | 'not-run' | 'manual' | 'no-answer';
@@ -49,11 +55,12 @@ export function partialFraction(outputs: Output[]): number | undefined {
   return value >= 0 && value <= 1 ? value : undefined;
 }
 
+const clip = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 3)}...` : s);
+
 function errorMessage(outputs: Output[]): string | undefined {
   const err = outputs.find((o) => o.output_type === 'error');
   if (!err || err.output_type !== 'error') return undefined;
-  const first = `${err.ename}: ${err.evalue}`.split('\n')[0];
-  return first.length > 300 ? `${first.slice(0, 297)}...` : first;
+  return clip(`${err.ename}: ${err.evalue}`.split('\n')[0], 300);
 }
 
 /** Score of one auto-graded test cell from how it ran. */
@@ -66,6 +73,9 @@ export function scoreTestCell(gid: string, points: number, run: CellRun | undefi
   if (run.status === 'timeout') return { ...base, score: 0, status: 'timeout', message: errorMessage(run.outputs) ?? 'timed out' };
   if (run.status === 'error' || run.outputs.some((o) => o.output_type === 'error')) {
     return { ...base, score: 0, status: 'failed', message: errorMessage(run.outputs) ?? 'error' };
+  }
+  if (run.checks && run.checks.failures.length > 0) {
+    return { ...base, score: 0, status: 'failed', message: clip(run.checks.failures.join('; '), 600) };
   }
   const fraction = partialFraction(run.outputs);
   if (fraction !== undefined && fraction < 1) {
