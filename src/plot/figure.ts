@@ -1,14 +1,10 @@
 /**
- * A line chart as a Jupyter MIME bundle, from well-kept libraries rather than hand-drawn SVG:
- * - `application/vnd.plotly.v1+json` — `{data, layout}`, rendered natively by VS Code (and JupyterLab with the
- *   plotly extension);
- * - `text/html` — a div holding the static SVG plus a script that replaces it with a live plotly.js chart.
- *   Classic Notebook needs plotly.js in the page: the first figure of a process inlines the installed
- *   `plotly.js-dist` bundle (offline-friendly, no CDN), later figures reuse `window.Plotly`. Where no script
- *   runs (saved notebooks on GitHub, nbconvert HTML, untrusted notebooks) the SVG inside the div stays visible;
- * - `image/svg+xml` — a static image rendered headless by vega-lite → vega (`view.toSVG()`);
- * - `text/plain` — a one-line summary per series.
+ * A line chart from well-kept libraries rather than hand-drawn SVG: plotly `{data, layout}` for the live chart, a
+ * vega-lite spec rendered headless to a static SVG (vega's `view.toSVG()`), a one-line text summary per series.
+ * `src/display/bundles.ts` turns them into the MIME bundle (plotly JSON, html, SVG, text).
  */
+import { chartBundle } from '../display/bundles';
+import type { PlotlyFigure } from '../display/bundles';
 import type { MimeBundle } from '../display/protocol';
 import type { LineStyle } from './style';
 
@@ -32,7 +28,7 @@ export interface AxesConfig {
 }
 
 /** plotly `{data, layout}` for the series. */
-export function plotlyFigure(series: Series[], axes: AxesConfig): { data: object[]; layout: object } {
+export function plotlyFigure(series: Series[], axes: AxesConfig): PlotlyFigure {
   const data = series.map((s) => ({
     type: 'scatter',
     mode: s.style.line ? (s.style.marker ? 'lines+markers' : 'lines') : 'markers',
@@ -109,49 +105,6 @@ export async function renderSvg(spec: Record<string, unknown>): Promise<string> 
   }
 }
 
-const PLOTLY_LOADED = Symbol.for('d2l.plotlyInlined');
-
-/** plotly.js source wrapped so it defines `window.Plotly` even where require.js (classic Notebook) is present. */
-function plotlyLoaderScript(): string {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const fs = require('fs') as typeof import('fs');
-  // \u-escaping non-ASCII (in strings and comments) keeps the script valid whatever encoding the page has
-  const source = fs.readFileSync(require.resolve('plotly.js-dist'), 'utf8')
-    .replace(/<\/script/gi, '<\\/script')
-    .replace(/^\ufeff/gm, ' ') // byte-order marks left between concatenated files: whitespace in code
-    .replace(/[^\x00-\x7f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return `(function (define, module, exports) {\n${source}\n}).call(window);`;
-}
-
-/** JSON that is safe inside a <script> element. */
-function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[<\u0080-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-/** Makes the next figure inline plotly.js again (tests; a kernel whose frontend page was reloaded). */
-export function resetPlotlyInlining(): void {
-  (globalThis as any)[PLOTLY_LOADED] = false;
-}
-
-let elementCounter = 0;
-
-/** The HTML part: static SVG in a div, upgraded to a live plotly chart where scripts run. */
-export function plotlyHtml(figure: { data: object[]; layout: object }, svg: string | undefined,
-  axes: AxesConfig): string {
-  const id = `d2l-plot-${process.pid}-${Date.now().toString(36)}-${++elementCounter}`;
-  const g = globalThis as any;
-  const loader = g[PLOTLY_LOADED] ? '' : plotlyLoaderScript();
-  g[PLOTLY_LOADED] = true;
-  return `<div id="${id}" class="d2l-plot" style="width:${axes.widthPx}px;height:${axes.heightPx}px">`
-    + `${svg ?? ''}</div>\n<script type="text/javascript">\n${loader}\n(function () {\n`
-    + `  var el = document.getElementById('${id}');\n`
-    + '  if (!el || !window.Plotly) return; // no plotly.js on this page: keep the static SVG\n'
-    + `  var fig = ${scriptJson(figure)};\n`
-    + "  el.innerHTML = '';\n"
-    + '  window.Plotly.newPlot(el, fig.data, fig.layout, {displayModeBar: false});\n'
-    + '})();\n</script>';
-}
-
 /** One line per series: name, number of points and the last point. */
 export function plainSummary(title: string, series: Series[]): string {
   const lines = series.map((s) => {
@@ -162,14 +115,12 @@ export function plainSummary(title: string, series: Series[]): string {
   return [title, ...lines].join('\n');
 }
 
-/** The full MIME bundle; the SVG is optional so a rendering failure never breaks training. */
-export function figureBundle(title: string, series: Series[], axes: AxesConfig, svg: string | undefined): MimeBundle {
-  const figure = plotlyFigure(series, axes);
-  const bundle: MimeBundle = {
-    'application/vnd.plotly.v1+json': figure,
-    'text/html': plotlyHtml(figure, svg, axes),
-    'text/plain': plainSummary(title, series),
-  };
-  if (svg !== undefined) bundle['image/svg+xml'] = svg;
-  return bundle;
+/**
+ * The chart's MIME bundle (see display/bundles.ts for what each frontend shows); the SVG is optional so a rendering
+ * failure never breaks training. `plotlyJson: false` for live updates.
+ */
+export function figureBundle(title: string, series: Series[], axes: AxesConfig, svg: string | undefined,
+  opts: { plotlyJson?: boolean } = {}): MimeBundle {
+  return chartBundle({ figure: plotlyFigure(series, axes), svg, text: plainSummary(title, series),
+    widthPx: axes.widthPx, heightPx: axes.heightPx, plotlyJson: opts.plotlyJson });
 }
