@@ -3,21 +3,39 @@
  * tslab reports results through the console object we give it (`log` = the cell's last value, `error` = a
  * diagnostic or a thrown value); we turn those into structured outcomes with cell line numbers.
  */
+import * as path from 'path';
 import type * as VM from 'vm';
 import { addLineMarkers } from './lineMarkers';
 import { expandShorthandProperties, type ExpandedCell } from './shorthand';
 import { compileError, runtimeError, type CellError } from './errors';
+import { withSharedPackages, type SharedPackages } from './modules';
 import { formatQuickInfo } from './quick-info';
 
 // tslab is unmaintained and pinned; its engine modules are plain CommonJS with typings we only need in part.
 /* eslint-disable @typescript-eslint/no-var-requires */
-const tslabConverter = require('tslab/dist/converter');
-const tslabExecutor = require('tslab/dist/executor');
 const tslabInspect = require('tslab/dist/inspect');
 const tsForTslab = require('@tslab/typescript-for-tslab');
 // The module object itself (not an import namespace): tslab looks runInThisContext up on it at call time.
 const vm: typeof VM = require('vm');
 /* eslint-enable @typescript-eslint/no-var-requires */
+
+/**
+ * tslab's converter and executor, loaded so that the converter's TypeScript resolves d2l and tfjs to d2l's own
+ * copies from any folder (modules.ts). TypeScript's exports are getters, so the converter is handed, while it
+ * loads, a Proxy of the module whose `createWatchCompilerHost` adds the options; everyone else keeps the module.
+ */
+function loadTslab(packages: SharedPackages): { converter: any; executor: any } {
+  const tsPath = require.resolve('@tslab/typescript-for-tslab', { paths: [path.dirname(require.resolve('tslab/package.json'))] });
+  const real = require(tsPath);
+  const entry = require.cache[tsPath]!;
+  const wrapped = withSharedPackages(real.createWatchCompilerHost, packages);
+  entry.exports = new Proxy(real, { get: (target, key) => (key === 'createWatchCompilerHost' ? wrapped : Reflect.get(target, key)) });
+  try {
+    return { converter: require('tslab/dist/converter'), executor: require('tslab/dist/executor') };
+  } finally {
+    entry.exports = real;
+  }
+}
 
 export type { CellError };
 
@@ -62,15 +80,31 @@ function includeOnlyNodeTypesAutomatically(): void {
   sys.__d2lTypesNarrowed = true;
 }
 
+/**
+ * Marks the kernel's own synchronous work (compiling a cell) as never to be terminated; user code runs unshielded.
+ * See Slot.Shielded in io/shared.ts.
+ */
+export interface Shield {
+  enter(): void;
+  exit(): void;
+}
+
 export class Engine {
   /** The TypeScript version that type-checks and compiles cells (tslab bundles its own). */
   readonly typescriptVersion: string = tsForTslab.version;
   private readonly converter: any;
   private readonly executor: any;
   private report: Report | null = null;
+  private readonly isCompleteCode: (code: string) => { completed: boolean; indent?: string };
 
-  constructor(rootDir: string) {
+  /**
+   * `rootDir`: the notebook's folder (modules resolve from there); `packages`: d2l's copies of d2l and tfjs,
+   * which type-check from any folder (modules.ts).
+   */
+  constructor(rootDir: string, packages: SharedPackages, private readonly shield: Shield = { enter() {}, exit() {} }) {
     includeOnlyNodeTypesAutomatically();
+    const { converter: tslabConverter, executor: tslabExecutor } = loadTslab(packages);
+    this.isCompleteCode = tslabConverter.isCompleteCode;
     this.converter = tslabConverter.createConverter({ isJS: false, isBrowser: false });
     const convs = { node: this.converter, browser: this.converter, close: () => this.converter.close() };
     this.executor = tslabExecutor.createExecutor(rootDir, convs, {
@@ -98,19 +132,27 @@ export class Engine {
     const filename = `${label}`;
     let script: string | undefined;
     const original = vm.runInThisContext;
-    // tslab runs the compiled cell with vm.runInThisContext; naming the script lets us find its frames.
+    // tslab runs the compiled cell with vm.runInThisContext; naming the script lets us find its frames. The
+    // cell's own code runs unshielded; compiling it (all that happens before) must not be terminated.
     (vm as any).runInThisContext = (js: string, options?: VM.RunningScriptOptions | string) => {
       script = js;
       const opts = typeof options === 'object' ? options : {};
-      return original.call(vm, js, { ...opts, filename });
+      this.shield.exit();
+      try {
+        return original.call(vm, js, { ...opts, filename });
+      } finally {
+        this.shield.enter();
+      }
     };
     // tslab loses shorthand properties that read earlier cells' variables (see shorthand.ts).
     const expanded = expandShorthandProperties(code);
     let pending: Promise<boolean>;
+    this.shield.enter();
     try {
       pending = this.executor.execute(addLineMarkers(expanded.code));
     } finally {
       (vm as any).runInThisContext = original;
+      this.shield.exit();
     }
     if (script !== undefined) cellScripts.set(filename, { label, js: script });
     return pending.then(
@@ -150,7 +192,7 @@ export class Engine {
 
   isComplete(code: string): IsCompleteResult {
     if (code.trim() === '') return { status: 'complete' };
-    const tslabResult = tslabConverter.isCompleteCode(code);
+    const tslabResult = this.isCompleteCode(code);
     if (!tslabResult.completed) return { status: 'incomplete', indent: tslabResult.indent ?? '' };
     const sf = tsForTslab.createSourceFile('cell.ts', code, tsForTslab.ScriptTarget.Latest, false);
     const errors = (sf.parseDiagnostics ?? []) as unknown[];

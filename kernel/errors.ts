@@ -40,11 +40,14 @@ const INTERRUPT_MESSAGES = [/Script execution was interrupted/, /Interrupted asy
 const KERNEL_DIR = __dirname;
 const INTERNAL_PATH = [`${path.sep}node_modules${path.sep}tslab${path.sep}`, `${path.sep}ts-node${path.sep}`];
 
+/** The error of a cell stopped by an interrupt where no more precise one exists. */
+export function keyboardInterruptError(): CellError {
+  return { ename: 'KeyboardInterrupt', evalue: 'execution interrupted', traceback: [`${RED}KeyboardInterrupt${RESET}: execution interrupted`] };
+}
+
 /** A thrown value (Error or anything else) with its stack mapped to cell lines. */
 export function runtimeError(thrown: unknown, scriptOf: (file: string) => { label: string; js: string } | undefined): CellError {
-  if (thrown instanceof Error && INTERRUPT_MESSAGES.some((r) => r.test(thrown.message))) {
-    return { ename: 'KeyboardInterrupt', evalue: 'execution interrupted', traceback: [`${RED}KeyboardInterrupt${RESET}: execution interrupted`] };
-  }
+  if (thrown instanceof Error && INTERRUPT_MESSAGES.some((r) => r.test(thrown.message))) return keyboardInterruptError();
   const isError = thrown instanceof Error || (typeof thrown === 'object' && thrown !== null && 'message' in thrown);
   const ename = isError ? String((thrown as Error).name || (thrown as object).constructor?.name || 'Error') : 'Error';
   const evalue = isError ? String((thrown as Error).message) : describe(thrown);

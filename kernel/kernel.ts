@@ -1,16 +1,21 @@
 /**
- * Jupyter protocol handling (messaging spec 5.3): shell requests are handled one at a time in arrival order,
- * each wrapped in busy/idle status on iopub; control requests are handled at once, even while a cell runs.
- * After a failed execute with `stop_on_error`, exactly the execute requests already received at that moment are
- * answered `aborted`; later ones run normally.
+ * Jupyter protocol handling (messaging spec 5.3) on the main thread: shell requests are handled one at a time in
+ * arrival order, each wrapped in busy/idle status on iopub; control requests at once. Sockets, signing and
+ * output pacing live on the I/O thread (io/); this class only decides what to answer.
+ * After a failed execute with `stop_on_error`, exactly the execute requests the I/O thread had received at that
+ * moment are answered `aborted`; later ones run normally.
  */
 import * as util from 'util';
 import { toMimeBundle, type MimeBundle } from '../src/display/protocol';
+import { childMessage, PROTOCOL_VERSION, type Message } from '../src/jupyter/wire';
+import { setRunningCell, runningCell, type CellContext } from './cells';
 import type { Engine } from './engine';
+import { keyboardInterruptError } from './errors';
 import { History, type HistoryRequest } from './history';
-import { installOutputCapture, kernelLog, realSetImmediate, realSetTimeout, runInCell, wireBundle, type CellContext } from './output';
-import type { Transport } from './transport';
-import { childMessage, PROTOCOL_VERSION, type Message } from './wire';
+import { markTfjs, OpBoundaryChecks, restoreTfjs } from './interrupt';
+import type { IoChannel } from './io/channel';
+import { installOutputCapture, kernelLog, wireBundle } from './output';
+import { cancelCellTimers, realTimers } from './timers';
 import { fromCodePoints, toCodePoints } from './unicode';
 
 export interface KernelInfo {
@@ -18,70 +23,85 @@ export interface KernelInfo {
   typescriptVersion: string;
 }
 
-type Queued = { msg: Message; aborted: boolean };
+/**
+ * After an interrupt, how long a cell may take to end by itself (its next tfjs op throws KeyboardInterrupt and
+ * its `finally` blocks run) before the kernel stops waiting for it (a promise that never settles).
+ */
+export const INTERRUPT_GRACE_MS = 300;
+
+type Queued = { msg: Message; seq: number; aborted: boolean };
 
 export class Kernel {
   private executionCount = 0;
+  private executionSeq = 0;
   private readonly queue: Queued[] = [];
   private running = false;
-  private current: CellContext | undefined;
-  private executionSeq = 0;
-  private runningId = 0;
+  /** Shell requests numbered up to this arrived before a failed execute with stop_on_error: aborted. */
+  private abortUpTo = 0;
   private readonly history = new History();
-  private pendingStream: { parent: Message; name: 'stdout' | 'stderr'; text: string; since: number } | null = null;
-  private flushScheduled = false;
   /** Resolved when the kernel has shut down (main.ts exits then). */
   readonly stopped: Promise<void>;
   private stop!: () => void;
 
   constructor(
-    private readonly transport: Transport,
+    private readonly channel: IoChannel,
     private readonly engine: Engine,
     private readonly session: string,
     private readonly info: KernelInfo,
+    private readonly opChecks: OpBoundaryChecks,
   ) {
     this.stopped = new Promise((r) => (this.stop = r));
-    installOutputCapture({
-      stream: (parent, name, text) => this.stream(parent, name, text),
-      publish: (parent, type, content) => this.publish(parent, type, content),
-    });
+    installOutputCapture({ publish: (parent, type, content) => this.publish(parent, type, content) });
   }
 
   /** Publishes the initial `starting` status (spec: sent once, with an empty parent). */
   announce(): void {
-    this.transport.publish(childMessage(undefined, 'status', { execution_state: 'starting' }, this.session));
+    this.channel.publish(childMessage(undefined, 'status', { execution_state: 'starting' }, this.session));
   }
 
-  onShell(msg: Message): void {
-    this.queue.push({ msg, aborted: false });
+  onRequest(channel: 'shell' | 'control', msg: Message, seq: number): void {
+    if (channel === 'control') return this.onControl(msg);
+    const isExecute = msg.header.msg_type === 'execute_request';
+    this.queue.push({ msg, seq, aborted: isExecute && seq <= this.abortUpTo });
     void this.pump();
   }
 
-  onControl(msg: Message): void {
+  /** An interrupt_request the I/O thread answered: report status, then stop the cell it aimed at. */
+  onInterrupt(target: number, msg: Message): void {
+    this.publish(msg, 'status', { execution_state: 'busy' });
+    this.publish(msg, 'status', { execution_state: 'idle' });
+    if (target !== 0) this.interrupt(target);
+  }
+
+  /**
+   * Stops the running cell if it is `target` ('signal': whichever runs, for a SIGINT from outside): its next tfjs
+   * op throws (a `fit` stops at its batch end). If it has not ended after INTERRUPT_GRACE_MS, its timers are
+   * cancelled and the kernel stops waiting for it. Repeated calls for the same cell do nothing more.
+   */
+  interrupt(target: number | 'signal'): void {
+    const ctx = runningCell();
+    if (!ctx || (target !== 'signal' && target !== ctx.executionId) || ctx.stopRequested) return;
+    ctx.stopRequested = true;
+    this.channel.requestInterrupt(ctx.executionId);
+    realTimers.setTimeout(() => {
+      if (runningCell() !== ctx) return;
+      ctx.interrupted = true;
+      cancelCellTimers(ctx);
+      this.engine.interrupt();
+    }, INTERRUPT_GRACE_MS);
+  }
+
+  private onControl(msg: Message): void {
     void this.withStatus(msg, async () => {
       switch (msg.header.msg_type) {
         case 'kernel_info_request':
-          return this.transport.sendControl(this.reply(msg, 'kernel_info_reply', this.kernelInfo()));
+          return this.channel.sendControl(this.reply(msg, 'kernel_info_reply', this.kernelInfo()));
         case 'shutdown_request':
           return this.shutdown(msg);
         default:
           kernelLog(`unsupported control message ${msg.header.msg_type}`);
       }
     });
-  }
-
-  /** The control worker already replied to interrupt_request and raised SIGINT; we only report status. */
-  onInterrupted(msg: Message): void {
-    this.publish(msg, 'status', { execution_state: 'busy' });
-    this.publish(msg, 'status', { execution_state: 'idle' });
-  }
-
-  /** SIGINT: stop the running cell (sync code is stopped by V8 itself) and let its async work die. */
-  interrupt(): void {
-    const target = this.transport.interruptTarget;
-    if (target !== 0 && target !== this.runningId) return; // a repeated signal that arrived after its cell ended
-    if (this.current) this.current.interrupted = true;
-    this.engine.interrupt();
   }
 
   private async pump(): Promise<void> {
@@ -99,32 +119,33 @@ export class Kernel {
 
   private async handleShell(msg: Message): Promise<void> {
     const c = msg.content ?? {};
+    const shell = (type: string, content: Record<string, unknown>) => this.channel.sendShell(this.reply(msg, type, content));
     switch (msg.header.msg_type) {
       case 'execute_request':
         return this.execute(msg);
       case 'kernel_info_request':
-        return this.transport.sendShell(this.reply(msg, 'kernel_info_reply', this.kernelInfo()));
+        return shell('kernel_info_reply', this.kernelInfo());
       case 'complete_request': {
         const code = String(c.code ?? '');
         const cursor = fromCodePoints(code, Number(c.cursor_pos ?? code.length));
         const r = this.engine.complete(code, cursor);
-        return this.transport.sendShell(this.reply(msg, 'complete_reply', {
+        return shell('complete_reply', {
           status: 'ok', matches: r.matches, cursor_start: toCodePoints(code, r.start), cursor_end: toCodePoints(code, r.end), metadata: {},
-        }));
+        });
       }
       case 'inspect_request': {
         const code = String(c.code ?? '');
         const text = this.engine.inspect(code, fromCodePoints(code, Number(c.cursor_pos ?? code.length)));
-        return this.transport.sendShell(this.reply(msg, 'inspect_reply', {
+        return shell('inspect_reply', {
           status: 'ok', found: text !== undefined, data: text !== undefined ? { 'text/plain': text } : {}, metadata: {},
-        }));
+        });
       }
       case 'is_complete_request':
-        return this.transport.sendShell(this.reply(msg, 'is_complete_reply', { ...this.engine.isComplete(String(c.code ?? '')) }));
+        return shell('is_complete_reply', { ...this.engine.isComplete(String(c.code ?? '')) });
       case 'history_request':
-        return this.transport.sendShell(this.reply(msg, 'history_reply', { status: 'ok', history: this.history.query(c as HistoryRequest) }));
+        return shell('history_reply', { status: 'ok', history: this.history.query(c as HistoryRequest) });
       case 'comm_info_request':
-        return this.transport.sendShell(this.reply(msg, 'comm_info_reply', { status: 'ok', comms: {} }));
+        return shell('comm_info_reply', { status: 'ok', comms: {} });
       case 'comm_open':
         // No comm targets exist: the spec asks to close an unknown comm right away.
         return this.publish(msg, 'comm_close', { comm_id: c.comm_id, data: {} });
@@ -148,20 +169,29 @@ export class Kernel {
     if (!silent) this.publish(msg, 'execute_input', { code, execution_count: count });
     if (storeHistory) this.history.add(count, code);
 
-    const ctx: CellContext = { parent: msg, interrupted: false };
-    this.current = ctx;
-    this.runningId = ++this.executionSeq;
-    this.transport.setRunning(this.runningId);
+    const ctx: CellContext = { parent: msg, executionId: ++this.executionSeq, stopRequested: false, interrupted: false, timers: new Set() };
+    this.opChecks.hook(); // tfjs may have been loaded by an earlier cell
+    const mark = markTfjs();
+    setRunningCell(ctx);
+    this.channel.setRunning(ctx.executionId);
     let outcome;
     try {
-      outcome = await runInCell(ctx, () => this.engine.execute(code, `cell[${count}]`));
+      outcome = await this.engine.execute(code, `cell[${count}]`);
     } finally {
-      this.runningId = 0;
-      this.transport.setRunning(0);
-      this.current = undefined;
+      this.opChecks.hook(); // … or by this one
     }
+    const interrupted = ctx.stopRequested || this.channel.interruptTarget === ctx.executionId
+      || outcome.error?.ename === 'KeyboardInterrupt';
+    if (interrupted) {
+      ctx.interrupted = true;
+      cancelCellTimers(ctx);
+      const closed = restoreTfjs(mark, this.channel.shared);
+      if (closed > 0) kernelLog(`closed ${closed} tfjs scope(s) the interrupted cell left open`);
+    }
+    this.channel.setRunning(0);
+    setRunningCell(undefined);
 
-    if (outcome.ok) {
+    if (outcome.ok && !interrupted) {
       if (outcome.hasValue && !silent) {
         const data = wireBundle(valueBundle(outcome.value));
         this.publish(msg, 'execute_result', { execution_count: count, data, metadata: {} });
@@ -170,37 +200,35 @@ export class Kernel {
       const userExpressions = Object.fromEntries(Object.keys(c.user_expressions ?? {}).map((k) => [k, {
         status: 'error', ename: 'NotSupported', evalue: 'user_expressions are not supported by the d2l kernel', traceback: [],
       }]));
-      this.flushStream();
-      this.transport.sendShell(this.reply(msg, 'execute_reply', { status: 'ok', execution_count: count, payload: [], user_expressions: userExpressions }));
+      this.channel.sendShell(this.reply(msg, 'execute_reply', { status: 'ok', execution_count: count, payload: [], user_expressions: userExpressions }));
       return;
     }
-    const error = outcome.error!;
-    // Before replying: whatever the client sends after seeing our reply must not be aborted.
-    if (c.stop_on_error !== false) await this.abortQueuedExecutes();
+    // A KeyboardInterrupt thrown at a tfjs op keeps its frames (where the cell stopped); anything else the
+    // interrupt caused (a cell that caught it and threw something else, a forced stop) reads as the interrupt.
+    const error = interrupted && outcome.error?.ename !== 'KeyboardInterrupt' ? keyboardInterruptError() : outcome.error!;
+    // Whatever the client sends after seeing our reply must not be aborted: the watermark is taken before it.
+    if (c.stop_on_error !== false) this.abortQueuedExecutes();
     if (!silent) this.publish(msg, 'error', { ...error });
-    this.flushStream();
-    this.transport.sendShell(this.reply(msg, 'execute_reply', { status: 'error', execution_count: count, ...error, payload: [], user_expressions: {} }));
+    this.channel.sendShell(this.reply(msg, 'execute_reply', { status: 'error', execution_count: count, ...error, payload: [], user_expressions: {} }));
   }
 
-  /** Marks every execute request received so far as aborted; requests arriving later are not affected. */
-  private async abortQueuedExecutes(): Promise<void> {
-    // Messages can sit in the socket because a synchronous cell blocked the receive loop: pull them in first.
-    for (let i = 0; i < 1000 && this.transport.shellReadable; i++) await new Promise((r) => realSetImmediate(r));
-    await new Promise((r) => realSetImmediate(r));
-    for (const item of this.queue) if (item.msg.header.msg_type === 'execute_request') item.aborted = true;
+  /** Aborts every execute request the I/O thread has received so far, queued here or still on its way. */
+  private abortQueuedExecutes(): void {
+    this.abortUpTo = this.channel.shellArrivals;
+    for (const item of this.queue) if (item.msg.header.msg_type === 'execute_request' && item.seq <= this.abortUpTo) item.aborted = true;
   }
 
   private abort(msg: Message): void {
-    this.transport.sendShell(this.reply(msg, 'execute_reply', { status: 'aborted', execution_count: null, payload: [], user_expressions: {} }));
+    this.channel.sendShell(this.reply(msg, 'execute_reply', { status: 'aborted', execution_count: null, payload: [], user_expressions: {} }));
   }
 
   private async shutdown(msg: Message, onShell = false): Promise<void> {
     const restart = msg.content?.restart === true;
     const reply = this.reply(msg, 'shutdown_reply', { status: 'ok', restart });
-    if (onShell) this.transport.sendShell(reply);
-    else this.transport.sendControl(reply);
+    if (onShell) this.channel.sendShell(reply);
+    else this.channel.sendControl(reply);
     this.publish(msg, 'shutdown_reply', { status: 'ok', restart });
-    realSetTimeout(() => this.stop(), 10);
+    realTimers.setTimeout(() => this.stop(), 10);
   }
 
   private kernelInfo(): Record<string, unknown> {
@@ -238,38 +266,11 @@ export class Kernel {
     return childMessage(parent, type, content, this.session);
   }
 
-  /** Publishes on iopub; pending stream text goes out first so outputs keep their order. */
+  /** Publishes on iopub; the I/O thread keeps the order and paces stream text and display updates. */
   private publish(parent: Message, type: string, content: Record<string, unknown>): void {
-    this.flushStream();
     const msg = childMessage(parent, type, content, this.session);
     msg.identities = [Buffer.from(type === 'stream' ? `stream.${content.name}` : type)];
-    this.transport.publish(msg);
-  }
-
-  /** Coalesces small writes into one stream message; flushes at once every 50 ms so long sync loops stream. */
-  private stream(parent: Message, name: 'stdout' | 'stderr', text: string): void {
-    const p = this.pendingStream;
-    if (p && (p.parent !== parent || p.name !== name)) this.flushStream();
-    if (this.pendingStream) this.pendingStream.text += text;
-    else this.pendingStream = { parent, name, text, since: Date.now() };
-    if (Date.now() - this.pendingStream.since > 50 || this.pendingStream.text.length > 65536) this.flushStream();
-    else if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      realSetImmediate(() => {
-        this.flushScheduled = false;
-        this.flushStream();
-      });
-    }
-  }
-
-  /** Sends stream text still waiting to be coalesced (also used right before the process exits). */
-  flushStream(): void {
-    const p = this.pendingStream;
-    if (!p) return;
-    this.pendingStream = null;
-    const msg = childMessage(p.parent, 'stream', { name: p.name, text: p.text }, this.session);
-    msg.identities = [Buffer.from(`stream.${p.name}`)];
-    this.transport.publish(msg);
+    this.channel.publish(msg);
   }
 }
 

@@ -5,27 +5,24 @@
  * crash, and an orphaned kernel would otherwise hold its ports and memory forever.
  */
 import { kernelLog } from './output';
-
-// Captured before output.ts wraps the timers for interrupts: the watch must never be dropped with a cell.
-const realSetInterval = setInterval;
+import { realTimers } from './timers';
 
 export interface Closable {
-  /** Closes every socket before returning. */
+  /** Sends what is still pending and closes every socket before returning. */
   closeNow(): void;
 }
 
 /**
- * Makes `process.exit` close the sockets first (after `flush` sent pending output), then exit with the code asked
+ * Makes `process.exit` close the sockets first (after pending output went out), then exit with the code asked
  * for. It still never returns, so a cell's code after `process.exit()` does not run.
  */
-export function exitCleanlyOnProcessExit(transport: Closable, flush: () => void): void {
+export function exitCleanlyOnProcessExit(transport: Closable): void {
   const realExit = process.exit.bind(process);
   let exiting = false;
   const exit = (code?: number | string | null): never => {
     if (!exiting) {
       exiting = true;
       try {
-        flush();
         transport.closeNow();
       } catch (e) {
         kernelLog(`closing before exit failed: ${e instanceof Error ? e.message : e}`);
@@ -58,7 +55,7 @@ export function watchParent(env: NodeJS.ProcessEnv, onGone: () => void): () => v
       return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
     }
   };
-  const timer = realSetInterval(() => {
+  const timer = realTimers.setInterval(() => {
     if (alive()) return;
     clearInterval(timer);
     kernelLog(`parent process ${pid} is gone: shutting down`);

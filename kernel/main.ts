@@ -1,18 +1,23 @@
 /**
- * The d2l Jupyter kernel process: `node dist/kernel/main.js <connection-file>`.
- * Starts binding the sockets and the control worker first (so clients connect while the TypeScript engine warms
- * up), creates the engine meanwhile, defines the notebook globals `display` and `clearOutput`, and serves requests until shutdown.
+ * The d2l Jupyter kernel process: `node dist/kernel/main.js <connection-file>`. See kernel/README.md.
+ * Starts the I/O thread first (so clients connect while the TypeScript engine warms up), makes d2l and its tfjs
+ * importable from any folder, creates the engine meanwhile, defines the notebook globals `display` and
+ * `clearOutput`, and serves requests until shutdown.
  */
 import { randomUUID } from 'crypto';
 import * as fs from 'fs';
-import * as path from 'path';
+import { display, clearOutput } from '../src/display/protocol';
+import type { ConnectionInfo, Message } from '../src/jupyter/wire';
+import { packageVersion } from '../src/util/package-root';
 import { Engine } from './engine';
+import { IoChannel } from './io/channel';
+import { Slot } from './io/shared';
+import { OpBoundaryChecks } from './interrupt';
 import { Kernel } from './kernel';
 import { exitCleanlyOnProcessExit, watchParent } from './lifecycle';
+import { installModuleResolution, sharedPackages } from './modules';
 import { kernelLog } from './output';
-import { Transport } from './transport';
-import type { ConnectionInfo, Message } from './wire';
-import { display, clearOutput } from '../src/display/protocol';
+import { installCellTimers, realTimers } from './timers';
 
 /** Declares `display` and `clearOutput` in the notebook (typed), bound to the d2l display protocol. */
 const PRELUDE = `
@@ -20,16 +25,8 @@ const display: (value: unknown, options?: { displayId?: string; update?: boolean
 const clearOutput: (options?: { wait?: boolean }) => void = (globalThis as any)[Symbol.for('d2l.kernel.clearOutput')];
 `;
 
-function packageVersion(): string {
-  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    const file = path.join(dir, 'package.json');
-    if (fs.existsSync(file)) {
-      const pkg = JSON.parse(fs.readFileSync(file, 'utf8'));
-      if (pkg.name === 'd2l') return String(pkg.version);
-    }
-  }
-  return '0.0.0';
-}
+/** How often the main thread reports that its event loop turns (the I/O thread's starvation test). */
+const LOOP_TICK_MS = 100;
 
 export async function startKernel(connectionFile: string): Promise<void> {
   let conn: ConnectionInfo;
@@ -40,39 +37,44 @@ export async function startKernel(connectionFile: string): Promise<void> {
   }
   const session = randomUUID();
   let kernel: Kernel | undefined;
-  const early: Array<['shell' | 'control' | 'interrupted', Message]> = [];
+  const early: Array<() => void> = [];
   // Installed first: without a listener SIGINT would kill the kernel instead of interrupting a cell.
-  process.on('SIGINT', () => kernel?.interrupt());
-  const opening = Transport.open(conn, session, {
-    onShell: (m) => (kernel ? kernel.onShell(m) : early.push(['shell', m])),
-    onControl: (m) => (kernel ? kernel.onControl(m) : early.push(['control', m])),
-    onInterrupted: (m) => (kernel ? kernel.onInterrupted(m) : early.push(['interrupted', m])),
+  process.on('SIGINT', () => kernel?.interrupt('signal'));
+  const opening = IoChannel.open(conn, session, {
+    onRequest: (channel, m: Message, seq) => (kernel ? kernel.onRequest(channel, m, seq) : early.push(() => kernel!.onRequest(channel, m, seq))),
+    onInterrupt: (target, m) => (kernel ? kernel.onInterrupt(target, m) : early.push(() => kernel!.onInterrupt(target, m))),
+    log: kernelLog,
   });
-  // Built while the sockets bind and the control worker boots on its own thread (the engine takes ~2 s of CPU).
-  // Notebooks' working directory is the notebook's folder: modules resolve from there, as in Node.
   opening.catch(() => undefined); // not unhandled while the engine is built: the await below reports it
-  const engine = new Engine(process.cwd());
-  const transport = await opening;
+  // Notebooks' working directory is the notebook's folder: modules resolve from there, d2l and tfjs from d2l.
+  const packages = sharedPackages();
+  installModuleResolution(packages);
+  let shared: Int32Array | undefined;
+  const shield = { enter: () => shared && Atomics.add(shared, Slot.Shielded, 1), exit: () => shared && Atomics.sub(shared, Slot.Shielded, 1) };
+  // Built while the sockets bind on the I/O thread (the engine takes ~2 s of CPU).
+  const engine = new Engine(process.cwd(), packages, shield);
+  const channel = await opening;
+  shared = channel.shared;
+  installCellTimers(channel.shared);
+  realTimers.setInterval(() => Atomics.add(channel.shared, Slot.LoopTurns, 1), LOOP_TICK_MS).unref();
   // From here on, every way out (a cell's process.exit, our client dying) closes the sockets first.
-  exitCleanlyOnProcessExit(transport, () => kernel?.flushStream());
+  exitCleanlyOnProcessExit(channel);
   watchParent(process.env, () => process.exit(0));
   (globalThis as any)[Symbol.for('d2l.kernel.display')] = display;
   (globalThis as any)[Symbol.for('d2l.kernel.clearOutput')] = clearOutput;
   const prelude = await engine.execute(PRELUDE, 'prelude');
   if (!prelude.ok) kernelLog(`prelude failed: ${prelude.error?.evalue}`);
 
-  kernel = new Kernel(transport, engine, session, { implementationVersion: packageVersion(), typescriptVersion: engine.typescriptVersion });
+  const layers = packages.dirs.get('@tensorflow/tfjs-layers');
+  const opChecks = new OpBoundaryChecks(channel.shared, layers ? require.resolve(layers) : undefined);
+  kernel = new Kernel(channel, engine, session, { implementationVersion: packageVersion(), typescriptVersion: engine.typescriptVersion }, opChecks);
   process.on('uncaughtException', (e) => process.stderr.write(`Uncaught ${e instanceof Error ? e.stack : e}\n`));
   process.on('unhandledRejection', (e) => process.stderr.write(`Unhandled promise rejection: ${e instanceof Error ? e.stack : e}\n`));
   kernel.announce();
-  for (const [kind, m] of early.splice(0)) {
-    if (kind === 'shell') kernel.onShell(m);
-    else if (kind === 'control') kernel.onControl(m);
-    else kernel.onInterrupted(m);
-  }
+  for (const replay of early.splice(0)) replay();
   await kernel.stopped;
   engine.close();
-  await transport.close();
+  await channel.close();
 }
 
 if (require.main === module) {

@@ -2,7 +2,7 @@
 import { strict as assert } from 'assert';
 import * as os from 'os';
 import * as path from 'path';
-import { KernelClient, KernelStartError, ownKernel } from '../src/jupyter/client';
+import { KernelClient, KernelStartError, ownKernel } from '../src/client/client';
 
 const ROOT = path.resolve(__dirname, '..');
 

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { kernelCommand } from '../src/cli/kernel';
-import { listKernelspecs } from '../kernel/kernelspec';
+import { listKernelSpecs } from '../src/jupyter/kernelspec';
 
 describe('d2l kernel install/list/uninstall', () => {
   let tmp: string;
@@ -40,7 +40,7 @@ describe('d2l kernel install/list/uninstall', () => {
     assert.strictEqual(spec.language, 'typescript');
     assert.ok(fs.statSync(path.join(dir, 'logo-64x64.png')).size > 0);
     assert.ok(fs.statSync(path.join(dir, 'logo-32x32.png')).size > 0);
-    assert.ok(listKernelspecs().some((k) => k.name === 'd2l' && k.dir === dir));
+    assert.ok(listKernelSpecs().some((k) => k.name === 'd2l' && k.dir === dir));
     assert.strictEqual(await kernelCommand(['list']), 0);
     assert.ok(logs.some((l) => l.includes(dir)));
     assert.strictEqual(await kernelCommand(['uninstall']), 0);
@@ -52,7 +52,7 @@ describe('d2l kernel install/list/uninstall', () => {
     assert.strictEqual(await kernelCommand(['install', '--prefix', prefix]), 0);
     assert.ok(fs.existsSync(path.join(prefix, 'share', 'jupyter', 'kernels', 'd2l', 'kernel.json')));
     process.env.JUPYTER_PATH = path.join(prefix, 'share', 'jupyter');
-    assert.ok(listKernelspecs().some((k) => k.name === 'd2l'));
+    assert.ok(listKernelSpecs().some((k) => k.name === 'd2l'));
   });
 
   it('rejects unknown options with exit code 1', async () => {

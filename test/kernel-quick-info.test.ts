@@ -1,6 +1,7 @@
 import { strict as assert } from 'assert';
 import * as path from 'path';
 import { Engine } from '../kernel/engine';
+import { sharedPackages } from '../kernel/modules';
 import { formatQuickInfo, formatTag } from '../kernel/quick-info';
 
 const parts = (...texts: string[]) => texts.map((text) => ({ text }));
@@ -22,7 +23,8 @@ describe('kernel: quick info (inspect_reply text, Lab tooltips)', () => {
 
   it("shows d2l's signature, JSDoc and @returns/@throws through the kernel's engine", function () {
     this.timeout(60_000);
-    const engine = new Engine(path.resolve(__dirname, '..'));
+    const root = path.resolve(__dirname, '..');
+    const engine = new Engine(root, sharedPackages(root));
     try {
       const code = "import * as d2l from 'd2l';\nd2l.ensureBackend";
       const text = engine.inspect(code, code.length) ?? '';

@@ -10,7 +10,7 @@ import * as path from 'path';
 import { sourceKernelArgv, TestKernel, ROOT } from './kernel/harness';
 import { expandShorthandProperties } from '../kernel/shorthand';
 import { watchParent } from '../kernel/lifecycle';
-import type { Message } from '../kernel/wire';
+import type { Message } from '../src/jupyter/wire';
 
 const resultText = (outputs: Message[]): string | undefined =>
   outputs.find((m) => m.header.msg_type === 'execute_result')?.content.data['text/plain'];

@@ -11,7 +11,8 @@ import { reportResult, RESULT_MIME, resultText } from '../src/runner/result';
 import { collectNotebooks, parseShard, selectShard } from '../src/runner/select';
 import { firstLine } from '../src/runner/progress';
 import { resultsTable, textTable } from '../src/runner/summary';
-import { parseRunArgs, splitCommand } from '../src/cli/run';
+import { parseRunArgs } from '../src/cli/run';
+import { splitCommand } from '../src/util/cli-args';
 
 function notebook(params: string, language = 'typescript'): Notebook {
   return {
@@ -137,7 +138,7 @@ describe('runner: selection and command line', () => {
     assert.equal(a.allowErrors, true);
     assert.deepEqual(a.kernelCmd, ['node', 'my kernel.js', '{connection_file}']);
     assert.equal(a.outDir, 'out');
-    assert.throws(() => parseRunArgs(['--jobs', '0']), /--jobs '0' must be a positive integer/);
+    assert.throws(() => parseRunArgs(['--jobs', '0']), /--jobs needs a positive integer, got '0'/);
     assert.throws(() => parseRunArgs(['--profile', 'gpu']), /unknown profile 'gpu'/);
     assert.throws(() => parseRunArgs(['--frobnicate']), /unknown option '--frobnicate'/);
     assert.throws(() => parseRunArgs(['--kernel-cmd', 'node k.js']), /must contain \{connection_file\}/);

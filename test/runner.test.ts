@@ -7,7 +7,7 @@ import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ownKernel } from '../src/jupyter/client';
+import { ownKernel } from '../src/client/client';
 import { CodeCell, Notebook, parseNotebook, readNotebook } from '../src/jupyter/nbformat';
 
 const ROOT = path.resolve(__dirname, '..');

@@ -2,6 +2,7 @@
  * `d2l grade --source DIR <submissions...> --out DIR`: auto-grades submitted exercise notebooks.
  */
 import { gradeSubmissions, GradeOptions } from '../grading/grade';
+import { positiveNumber, splitCommand } from '../util/cli-args';
 
 const USAGE = `usage: d2l grade --source DIR <submission>... --out DIR [options]
 
@@ -25,23 +26,6 @@ options:
 
 exit status: 0 done (whatever the scores), 2 bad arguments or source notebooks, 3 some submissions could not be graded`;
 
-/** Splits a command line on spaces, honouring '…' and "…" quotes. */
-function splitCommand(cmd: string): string[] {
-  const out: string[] = [];
-  const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(cmd))) out.push(m[1] ?? m[2] ?? m[3]);
-  return out;
-}
-
-function positive(flag: string, v: string | undefined, integer = false): number {
-  const x = Number(v);
-  if (v === undefined || !Number.isFinite(x) || x <= 0 || (integer && !Number.isInteger(x))) {
-    throw new Error(`${flag} needs a positive ${integer ? 'integer' : 'number'}, got '${v ?? ''}'`);
-  }
-  return x;
-}
-
 export interface GradeArgs { submissions: string[]; opts: GradeOptions; help: boolean }
 
 /** Parses `d2l grade` arguments (throws Error with a message for the user). */
@@ -59,10 +43,10 @@ export function parseGradeArgs(argv: string[]): GradeArgs {
       case '--force': opts.force = true; break;
       case '--source': opts.sourceDir = value(); break;
       case '--out': opts.outDir = value(); break;
-      case '--jobs': opts.jobs = positive(arg, value(), true); break;
-      case '--timeout': opts.cellTimeoutMs = positive(arg, value()) * 1000; break;
-      case '--total-timeout': opts.submissionTimeoutMs = positive(arg, value()) * 1000; break;
-      case '--memory': opts.memoryMb = positive(arg, value()); break;
+      case '--jobs': opts.jobs = positiveNumber(arg, value(), true); break;
+      case '--timeout': opts.cellTimeoutMs = positiveNumber(arg, value()) * 1000; break;
+      case '--total-timeout': opts.submissionTimeoutMs = positiveNumber(arg, value()) * 1000; break;
+      case '--memory': opts.memoryMb = positiveNumber(arg, value()); break;
       case '--kernel': opts.kernelName = value(); break;
       case '--kernel-cmd': {
         const argvK = splitCommand(value() ?? '');

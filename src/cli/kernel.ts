@@ -2,7 +2,7 @@
  * `d2l kernel install [--user | --prefix P | --sys-prefix]`, `d2l kernel list`, `d2l kernel uninstall [...]`:
  * manages the "TypeScript (d2l)" Jupyter kernelspec without Python.
  */
-import { installKernelspec, listKernelspecs, uninstallKernelspec, KERNEL_NAME, type InstallLocation } from '../../kernel/kernelspec';
+import { installKernelspec, listKernelSpecs, uninstallKernelspec, KERNEL_NAME, type InstallLocation } from '../jupyter/kernelspec';
 
 const USAGE = `usage: d2l kernel install [--user | --prefix <dir> | --sys-prefix]
        d2l kernel uninstall [--user | --prefix <dir> | --sys-prefix]
@@ -50,7 +50,7 @@ export async function kernelCommand(args: string[]): Promise<number> {
       case 'list': {
         if (rest.length) throw new Error(`'list' takes no options\n${USAGE}`);
         console.log('Available kernels:');
-        for (const k of listKernelspecs()) console.log(`  ${k.name.padEnd(16)} ${k.dir}   (${k.displayName})`);
+        for (const k of listKernelSpecs()) console.log(`  ${k.name.padEnd(16)} ${k.dir}   (${k.displayName})`);
         return 0;
       }
       case undefined:

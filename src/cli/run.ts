@@ -1,13 +1,14 @@
 /**
  * `d2l run`: executes notebooks headlessly on the d2l kernel (or any Jupyter kernel) and prints a summary.
  */
-import { writeFileAtomic } from '../jupyter/nbformat';
+import { writeFileAtomic } from '../util/atomic-write';
 import { EXIT, exitCodeOf, prepareNotebooks, runBatch } from '../runner/batch';
 import type { RunControl } from '../runner/execute';
 import { parseParameterArg } from '../runner/params';
 import { checkProfileName } from '../runner/profiles';
 import { collectNotebooks, parseShard, selectShard } from '../runner/select';
 import { resultRows, resultsTable, summaryJson, summaryTable } from '../runner/summary';
+import { positiveNumber, splitCommand } from '../util/cli-args';
 
 const USAGE = `usage: d2l run <notebook|dir>... [options]
 
@@ -48,23 +49,6 @@ interface RunArgs {
   logOutput: boolean;
   quiet: boolean;
   help: boolean;
-}
-
-/** Splits a command line on spaces, honouring '…' and "…" quotes. */
-export function splitCommand(cmd: string): string[] {
-  const out: string[] = [];
-  const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(cmd))) out.push(m[1] ?? m[2] ?? m[3]);
-  return out;
-}
-
-function positiveNumber(flag: string, text: string, integer = false): number {
-  const x = Number(text);
-  if (!Number.isFinite(x) || x <= 0 || (integer && !Number.isInteger(x))) {
-    throw new Error(`${flag} '${text}' must be a positive ${integer ? 'integer' : 'number'}.`);
-  }
-  return x;
 }
 
 /** Parses `d2l run` arguments (throws Error with a message for the user). */

@@ -4,7 +4,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Cell, Notebook, readNotebook, serializeNotebook, writeFileAtomic } from '../jupyter/nbformat';
+import { Cell, Notebook, readNotebook, serializeNotebook } from '../jupyter/nbformat';
+import { writeFileAtomic } from '../util/atomic-write';
 import { computeChecksum, isGrade, isLocked, isSolution, nbgraderMeta, validateNbgraderCells } from './nbgrader';
 
 export const BEGIN_SOLUTION = 'BEGIN SOLUTION';

@@ -8,6 +8,7 @@
 import type { Cell, Notebook, Output } from '../jupyter/nbformat';
 import type { PlannedCell } from './restore';
 import type { CellRun, CellScore, Totals } from './scoring';
+import { escapeHtml } from '../util/html';
 
 export interface FeedbackInput {
   student: string;
@@ -60,7 +61,6 @@ export function feedbackNotebook(input: FeedbackInput): Notebook {
   return { nbformat: 4, nbformat_minor: 5, metadata: input.metadata, cells };
 }
 
-const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 // Terminal colour codes in tracebacks would show up as garbage in HTML.
 const stripAnsi = (s: string) => s.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
 

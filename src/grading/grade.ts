@@ -9,7 +9,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Notebook, parseNotebook, writeFileAtomic, writeNotebook } from '../jupyter/nbformat';
+import { Notebook, parseNotebook, writeNotebook } from '../jupyter/nbformat';
+import { writeFileAtomic } from '../util/atomic-write';
 import { foldHiddenTests, releaseNotebook } from './assign';
 import { feedbackHtml, feedbackNotebook } from './feedback';
 import { executeIsolated, IsolationOptions } from './isolation';
@@ -17,6 +18,7 @@ import { cellPoints, gradeId, isGrade, isSolution, sha256 } from './nbgrader';
 import { planExecution } from './restore';
 import { checkStudentName, GradeRecord, isFinal, readRecord, writeAggregates, writeRecord } from './results';
 import { CellScore, scoreCells, totals } from './scoring';
+import { forEachConcurrently } from '../util/pool';
 
 export interface GradeOptions extends IsolationOptions {
   sourceDir: string;
@@ -153,39 +155,35 @@ export async function gradeSubmissions(inputs: string[], opts: GradeOptions): Pr
   const subs = resolveSubmissions(inputs, [...sources.keys()]);
   const log = opts.log ?? (() => undefined);
   fs.mkdirSync(opts.outDir, { recursive: true });
-  let graded = 0, skipped = 0, next = 0;
-  const worker = async () => {
-    while (next < subs.length) {
-      const sub = subs[next++];
-      const src = sources.get(sub.notebook);
-      let bytes: Buffer;
-      try {
-        bytes = fs.readFileSync(sub.file);
-      } catch (e) {
-        bytes = Buffer.from(`unreadable: ${(e as Error).message}`);
-      }
-      if (!opts.force && isFinal(readRecord(opts.outDir, sub.student, sub.notebook), sha256(bytes), src?.sha256 ?? '')) {
-        skipped++;
-        log(`${sub.student}/${sub.notebook}: already graded (use --force to re-grade)`);
-        continue;
-      }
-      let record: GradeRecord;
-      try {
-        record = await gradeOne(sub, src, bytes, opts);
-      } catch (e) {
-        // A bug or an unexpected I/O problem with one submission must not stop the batch.
-        const cells = src ? zeroScores(src) : [];
-        record = { student: sub.student, notebook: sub.notebook, status: 'error', message: (e as Error).message,
-          flags: [], cells, ...totals(cells), submissionSha256: sha256(bytes), sourceSha256: src?.sha256 ?? '' };
-      }
-      writeRecord(opts.outDir, record);
-      writeAggregates(opts.outDir);
-      graded++;
-      log(`${sub.student}/${sub.notebook}: ${record.autoScore} / ${record.autoMax}${record.reason ? ` (${record.reason})` : ''}${record.flags.length ? ` [${record.flags.length} flag(s)]` : ''}`);
-    }
-  };
+  let graded = 0, skipped = 0;
   const jobs = Math.max(1, Math.min(opts.jobs ?? 1, subs.length || 1));
-  await Promise.all(Array.from({ length: jobs }, worker));
+  await forEachConcurrently(subs, jobs, async (sub) => {
+    const src = sources.get(sub.notebook);
+    let bytes: Buffer;
+    try {
+      bytes = fs.readFileSync(sub.file);
+    } catch (e) {
+      bytes = Buffer.from(`unreadable: ${(e as Error).message}`);
+    }
+    if (!opts.force && isFinal(readRecord(opts.outDir, sub.student, sub.notebook), sha256(bytes), src?.sha256 ?? '')) {
+      skipped++;
+      log(`${sub.student}/${sub.notebook}: already graded (use --force to re-grade)`);
+      return;
+    }
+    let record: GradeRecord;
+    try {
+      record = await gradeOne(sub, src, bytes, opts);
+    } catch (e) {
+      // A bug or an unexpected I/O problem with one submission must not stop the batch.
+      const cells = src ? zeroScores(src) : [];
+      record = { student: sub.student, notebook: sub.notebook, status: 'error', message: (e as Error).message,
+        flags: [], cells, ...totals(cells), submissionSha256: sha256(bytes), sourceSha256: src?.sha256 ?? '' };
+    }
+    writeRecord(opts.outDir, record);
+    writeAggregates(opts.outDir);
+    graded++;
+    log(`${sub.student}/${sub.notebook}: ${record.autoScore} / ${record.autoMax}${record.reason ? ` (${record.reason})` : ''}${record.flags.length ? ` [${record.flags.length} flag(s)]` : ''}`);
+  });
   const records = writeAggregates(opts.outDir);
   return { records, graded, skipped };
 }

@@ -11,8 +11,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import * as jupyterClient from '../jupyter/client';
-import { KernelClient } from '../jupyter/client';
+import { KernelClient } from '../client/client';
+import { ownKernel } from '../client/launch';
 import type { Cell } from '../jupyter/nbformat';
 import type { CellRun } from './scoring';
 
@@ -79,16 +79,6 @@ function linkModules(workDir: string): void {
   if (fs.existsSync(modules)) fs.symlinkSync(modules, path.join(workDir, 'node_modules'), 'dir');
 }
 
-/** This package's own kernel command line and environment (see `ownKernel` in src/jupyter/client.ts). */
-function ownKernelLaunch(): { argv: string[]; env: Record<string, string> } | undefined {
-  // Tolerate both spellings the client has had (an argv only, or argv + env).
-  const c = jupyterClient as unknown as Record<string, (() => unknown) | undefined>;
-  const own = c.ownKernel?.() as { argv: string[]; env: Record<string, string> } | undefined;
-  if (own) return own;
-  const argv = c.ownKernelArgv?.() as string[] | undefined;
-  return argv ? { argv, env: {} } : undefined;
-}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -103,7 +93,7 @@ export async function executeIsolated(cells: Cell[], opts: IsolationOptions = {}
   const executionCounts: (number | null)[] = cells.map(() => null);
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'd2l-grade-'));
   linkModules(workDir);
-  const own = opts.kernelArgv || opts.kernelName ? undefined : ownKernelLaunch();
+  const own = opts.kernelArgv || opts.kernelName ? undefined : ownKernel();
   const baseArgv = opts.kernelArgv ?? own?.argv;
   // TMPDIR is left alone: the kernel's compile cache (v8-compile-cache) lives there and saves seconds per start.
   const env = { ...own?.env, NODE_OPTIONS: `--max-old-space-size=${heapMb}` };

@@ -7,7 +7,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeFileAtomic } from '../jupyter/nbformat';
+import { writeFileAtomic } from '../util/atomic-write';
 import type { FailureReason } from './isolation';
 import type { CellScore, Totals } from './scoring';
 

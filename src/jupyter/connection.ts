@@ -1,18 +1,20 @@
 /**
- * Connection files: the JSON a kernel reads at start-up to learn its five ports and the signing key.
+ * Connection files: the JSON a kernel reads at start-up to learn its five channels and the signing key, and the
+ * ZeroMQ endpoint of each channel. Used by the kernel (to bind) and by our clients (to connect).
  */
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import type { ConnectionInfo } from '../../kernel/wire';
+import type { ConnectionInfo } from './wire';
 
 // Ports handed out by this process recently. Several kernels started at once (`d2l run --jobs N`) must not be
 // given the same free port before any of them has bound it.
 const recentlyUsed = new Set<number>();
 
-function freePort(ip: string): Promise<number> {
+/** A TCP port that is free on `ip` right now (the OS picks it). */
+export function freePort(ip = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();
@@ -36,12 +38,26 @@ async function distinctFreePorts(ip: string, count: number): Promise<number[]> {
   return ports;
 }
 
-/** New connection info on localhost TCP with free ports and a random HMAC-SHA256 key. */
-export async function newConnectionInfo(kernelName?: string): Promise<ConnectionInfo> {
-  const ip = '127.0.0.1';
-  const [shell, iopub, stdin, control, hb] = await distinctFreePorts(ip, 5);
+export interface NewConnectionOptions {
+  kernelName?: string;
+  /**
+   * 'tcp' (default): localhost ports. 'ipc': Unix sockets named `<ipcPrefix>-<n>`, for kernels that must not
+   * touch the network (a kernel in its own network namespace can still be reached through a shared directory).
+   */
+  transport?: 'tcp' | 'ipc';
+  /** For 'ipc': the socket path prefix, e.g. `/run/d2l/k1/kernel` (its directory must exist). */
+  ipcPrefix?: string;
+}
+
+/** New connection info with free channels and a random HMAC-SHA256 key. */
+export async function newConnectionInfo(opts: NewConnectionOptions | string = {}): Promise<ConnectionInfo> {
+  const o: NewConnectionOptions = typeof opts === 'string' ? { kernelName: opts } : opts;
+  const ipc = o.transport === 'ipc';
+  if (ipc && !o.ipcPrefix) throw new Error("newConnectionInfo: transport 'ipc' needs ipcPrefix (a socket path prefix)");
+  const ip = ipc ? o.ipcPrefix! : '127.0.0.1';
+  const [shell, iopub, stdin, control, hb] = ipc ? [1, 2, 3, 4, 5] : await distinctFreePorts(ip, 5);
   return {
-    transport: 'tcp',
+    transport: ipc ? 'ipc' : 'tcp',
     ip,
     shell_port: shell,
     iopub_port: iopub,
@@ -50,24 +66,24 @@ export async function newConnectionInfo(kernelName?: string): Promise<Connection
     hb_port: hb,
     key: randomBytes(32).toString('hex'),
     signature_scheme: 'hmac-sha256',
-    ...(kernelName ? { kernel_name: kernelName } : {}),
+    ...(o.kernelName ? { kernel_name: o.kernelName } : {}),
   };
 }
 
 /** Writes the connection file readable only by its owner (it holds the key) and returns its path. */
-export function writeConnectionFile(info: ConnectionInfo): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd2l-kernel-'));
-  const file = path.join(dir, 'kernel.json');
+export function writeConnectionFile(info: ConnectionInfo, dir?: string): string {
+  const home = dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'd2l-kernel-'));
+  const file = path.join(home, 'kernel.json');
   fs.writeFileSync(file, `${JSON.stringify(info, null, 1)}\n`, { mode: 0o600 });
   return file;
 }
 
-/** Deletes a connection file written by `writeConnectionFile` (and its private directory). */
+/** Deletes a connection file written by `writeConnectionFile` into its own private directory. */
 export function removeConnectionFile(file: string): void {
   fs.rmSync(path.dirname(file), { recursive: true, force: true });
 }
 
 /** The ZeroMQ endpoint of one channel. */
-export function endpoint(info: ConnectionInfo, port: number): string {
+export function endpoint(info: Pick<ConnectionInfo, 'transport' | 'ip'>, port: number): string {
   return info.transport === 'ipc' ? `ipc://${info.ip}-${port}` : `tcp://${info.ip}:${port}`;
 }

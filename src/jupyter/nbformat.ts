@@ -6,7 +6,7 @@
  * notebook saved twice is byte-identical and diffs stay small.
  */
 import * as fs from 'fs';
-import * as path from 'path';
+import { writeFileAtomic } from '../util/atomic-write';
 
 export type MultilineString = string;
 
@@ -222,30 +222,10 @@ export function serializeNotebook(nb: Notebook): string {
   return `${JSON.stringify(sortKeys(disk), null, 1)}\n`;
 }
 
-/**
- * Writes `text` to `file` atomically: a temp file in the same directory, flushed, then renamed over the target.
- * A crash at any moment leaves either the old file or the new one, never a truncated one.
- */
-export function writeFileAtomic(file: string, text: string): void {
-  const dir = path.dirname(file);
-  fs.mkdirSync(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeSync(fd, text);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  try {
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
-}
+// Until every caller imports it from src/util (scripts/ do not yet), it is re-exported here.
+export { writeFileAtomic };
 
-/** Saves a notebook deterministically and atomically (see `serializeNotebook`, `writeFileAtomic`). */
+/** Saves a notebook deterministically and atomically (see `serializeNotebook`, util/atomic-write). */
 export function writeNotebook(file: string, nb: Notebook): void {
   writeFileAtomic(file, serializeNotebook(nb));
 }

@@ -3,11 +3,12 @@
  * them on up to `jobs` kernels at once and computes the exit code.
  */
 import * as path from 'path';
-import type { KernelLaunchOptions } from '../jupyter/client';
+import type { KernelLaunchOptions } from '../client/client';
 import { Notebook, readNotebook } from '../jupyter/nbformat';
 import { NotebookRun, RunControl, runNotebook } from './execute';
 import { injectParameters } from './params';
 import { NotebookProgress } from './progress';
+import { forEachConcurrently } from '../util/pool';
 
 /** Exit codes of `d2l run`. */
 export const EXIT = {
@@ -91,32 +92,26 @@ export function exitCodeOf(runs: NotebookRun[]): number {
 /** Executes prepared notebooks, `jobs` at a time; results are in input order. */
 export async function runBatch(opts: BatchOptions, prepared: Prepared[]): Promise<NotebookRun[]> {
   const runs: NotebookRun[] = new Array(prepared.length);
-  let next = 0;
   const jobs = Math.max(1, Math.min(opts.jobs, prepared.length));
-  const worker = async () => {
-    while (next < prepared.length && !opts.control.interrupted) {
-      const k = next++;
-      const p = prepared[k];
-      const label = path.basename(p.input, '.ipynb');
-      const progress = new NotebookProgress(label, { prefix: jobs > 1, logOutput: opts.logOutput, quiet: opts.quiet });
-      progress.line(`${jobs > 1 ? '' : `[${k + 1}/${prepared.length}] `}${p.input}${p.values.length ? ` with ${p.values.map(([n, v]) => `${n}=${JSON.stringify(v)}`).join(' ')}` : ''}`);
-      const specName = p.notebook.metadata?.kernelspec?.name;
-      const kernel = opts.kernelFromNotebook && typeof specName === 'string' ? { ...opts.kernel, kernelName: specName } : opts.kernel;
-      runs[k] = await runNotebook({
-        input: p.input,
-        output: p.output,
-        notebook: p.notebook,
-        parameters: Object.fromEntries(p.values),
-        kernel,
-        timeoutMs: opts.timeoutMs,
-        allowErrors: opts.allowErrors,
-        progress,
-        control: opts.control,
-      });
-      const r = runs[k];
-      progress.line(`${r.status === 'ok' ? 'done' : r.status.toUpperCase()}: ${p.input} → ${p.output}`);
-    }
-  };
-  await Promise.all(Array.from({ length: jobs }, worker));
+  await forEachConcurrently(prepared, jobs, async (p, k) => {
+    const label = path.basename(p.input, '.ipynb');
+    const progress = new NotebookProgress(label, { prefix: jobs > 1, logOutput: opts.logOutput, quiet: opts.quiet });
+    progress.line(`${jobs > 1 ? '' : `[${k + 1}/${prepared.length}] `}${p.input}${p.values.length ? ` with ${p.values.map(([n, v]) => `${n}=${JSON.stringify(v)}`).join(' ')}` : ''}`);
+    const specName = p.notebook.metadata?.kernelspec?.name;
+    const kernel = opts.kernelFromNotebook && typeof specName === 'string' ? { ...opts.kernel, kernelName: specName } : opts.kernel;
+    runs[k] = await runNotebook({
+      input: p.input,
+      output: p.output,
+      notebook: p.notebook,
+      parameters: Object.fromEntries(p.values),
+      kernel,
+      timeoutMs: opts.timeoutMs,
+      allowErrors: opts.allowErrors,
+      progress,
+      control: opts.control,
+    });
+    const r = runs[k];
+    progress.line(`${r.status === 'ok' ? 'done' : r.status.toUpperCase()}: ${p.input} → ${p.output}`);
+  }, { stop: () => opts.control.interrupted !== undefined });
   return runs.filter((r) => r !== undefined); // notebooks not started before an interruption have no run
 }

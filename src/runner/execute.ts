@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'crypto';
 import * as path from 'path';
-import { CellResult, KernelClient, KernelLaunchOptions } from '../jupyter/client';
+import { CellResult, KernelClient, KernelLaunchOptions } from '../client/client';
 import { CodeCell, ErrorOutput, Notebook, writeNotebook } from '../jupyter/nbformat';
 import { extractMetrics, extractResults, Metrics } from './metrics';
 import { NotebookProgress } from './progress';

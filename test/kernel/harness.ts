@@ -9,8 +9,8 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import * as zmq from 'zeromq';
-import { decode, encode, newHeader, Signer, type ConnectionInfo, type Message } from '../../kernel/wire';
-import { installKernelspec } from '../../kernel/kernelspec';
+import { decode, encode, newHeader, Signer, type ConnectionInfo, type Message } from '../../src/jupyter/wire';
+import { installKernelspec } from '../../src/jupyter/kernelspec';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 

@@ -4,7 +4,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { findKernelSpec, KernelSpec, listKernelSpecs } from './kernelspec';
+import { DISPLAY_NAME, findKernelSpec, KERNEL_NAME, KernelSpec, listKernelSpecs } from '../jupyter/kernelspec';
+import { packageRoot } from '../util/package-root';
 
 /** The kernel could not be found or did not start; the message says why and what to do. */
 export class KernelStartError extends Error {
@@ -23,17 +24,17 @@ export function resolveKernelSpec(choice: KernelChoice): KernelSpec {
     const argv = choice.argv;
     return { name: choice.kernelName ?? path.basename(argv[0]), argv, displayName: argv.join(' '), language: '', env: {}, interruptMode: 'signal', resourceDir: '' };
   }
-  const name = choice.kernelName ?? 'd2l';
+  const name = choice.kernelName ?? KERNEL_NAME;
   const spec = findKernelSpec(name);
   if (spec) return spec;
-  if (name === 'd2l') {
+  if (name === KERNEL_NAME) {
     const own = ownKernel();
-    if (own) return { name, argv: own.argv, displayName: 'TypeScript (d2l)', language: 'typescript', env: own.env, interruptMode: 'signal', resourceDir: '' };
+    if (own) return { name, argv: own.argv, displayName: DISPLAY_NAME, language: 'typescript', env: own.env, interruptMode: 'message', resourceDir: '' };
   }
-  const installed = listKernelSpecs();
+  const installed = listKernelSpecs().map((k) => k.name);
   throw new KernelStartError(
     `no Jupyter kernelspec named '${name}' (installed: ${installed.length ? installed.join(', ') : 'none'}). ` +
-    (name === 'd2l' ? 'Install ours with `d2l kernel install`, or pass --kernel NAME.' : 'Pass an installed one with --kernel NAME.'));
+    (name === KERNEL_NAME ? 'Install ours with `d2l kernel install`, or pass --kernel NAME.' : 'Pass an installed one with --kernel NAME.'));
 }
 
 /**
@@ -41,9 +42,8 @@ export function resolveKernelSpec(choice: KernelChoice): KernelSpec {
  * dist/kernel/main.js, or in a source checkout kernel/main.ts through ts-node.
  */
 export function ownKernel(): { argv: string[]; env: Record<string, string> } | undefined {
-  // This file is src/jupyter/launch.ts under ts-node, dist/src/jupyter/launch.js when compiled.
-  const fromSource = __filename.endsWith('.ts');
-  const root = path.resolve(__dirname, '..', '..', ...(fromSource ? [] : ['..']));
+  const fromSource = __filename.endsWith('.ts'); // src/client/launch.ts under ts-node, else dist/src/client/launch.js
+  const root = packageRoot();
   const compiled = path.join(root, 'dist', 'kernel', 'main.js');
   const source = path.join(root, 'kernel', 'main.ts');
   const viaTsNode = () => {

@@ -3,7 +3,7 @@
  * `clear_output(wait)` clears on the next output, `update_display_data` rewrites every output shown under the
  * same display_id (also in earlier cells).
  */
-import type { ErrorOutput, Output } from './nbformat';
+import type { ErrorOutput, Output } from '../jupyter/nbformat';
 
 /** Outputs shown under each display_id, shared by every cell of one kernel session. */
 export class DisplayRegistry {

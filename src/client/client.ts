@@ -4,11 +4,11 @@
  */
 import { ChildProcess, spawn } from 'child_process';
 import * as zmq from 'zeromq';
-import { ConnectionInfo, decode, encode, Message, newHeader, Signer } from '../../kernel/wire';
-import { endpoint, newConnectionInfo, removeConnectionFile, writeConnectionFile } from './connection';
-import { expandArgv, KernelSpec } from './kernelspec';
+import { ConnectionInfo, decode, encode, Message, newHeader, Signer } from '../jupyter/wire';
+import { endpoint, newConnectionInfo, removeConnectionFile, writeConnectionFile } from '../jupyter/connection';
+import { expandArgv, KernelSpec } from '../jupyter/kernelspec';
 import { KernelChoice, KernelStartError, resolveKernelSpec } from './launch';
-import type { ErrorOutput, Output } from './nbformat';
+import type { ErrorOutput, Output } from '../jupyter/nbformat';
 import { DisplayRegistry, OutputCollector } from './outputs';
 
 /** How to start the kernel (kernelspec name or argv, see KernelChoice) and where. */
