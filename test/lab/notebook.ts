@@ -98,8 +98,11 @@ export async function renderedMimeTypes(page: Page, cellIndex: number): Promise<
   }, cellIndex);
 }
 
-/** Pictures shown by a cell: `<img>` elements that loaded (naturalWidth > 0) and drawn plotly charts. */
-export async function graphics(page: Page, cellIndex: number): Promise<{ images: number; svgImages: number; plotly: number; plotlyRenderer: number }> {
+/**
+ * Pictures shown by a cell: `<img>` elements that loaded (naturalWidth > 0), charts drawn by plotly.js from the html
+ * part, and outputs of plotly's renderer — drawn, or showing the PNG it stored in the notebook (until hovered).
+ */
+export async function graphics(page: Page, cellIndex: number): Promise<{ images: number; svgImages: number; plotly: number; plotlyRenderer: number; plotlyRendererPng: number }> {
   return page.evaluate((i) => {
     const node = (window as any).d2lPanel.content.widgets[i].node as HTMLElement;
     const imgs = Array.from(node.querySelectorAll('.jp-OutputArea-output img')) as HTMLImageElement[];
@@ -109,6 +112,7 @@ export async function graphics(page: Page, cellIndex: number): Promise<{ images:
       svgImages: loaded.filter((img) => img.src.startsWith('data:image/svg+xml')).length,
       plotly: node.querySelectorAll('.d2l-plot .main-svg').length,
       plotlyRenderer: node.querySelectorAll('.jp-RenderedPlotly .main-svg').length,
+      plotlyRendererPng: loaded.filter((img) => img.closest('.jp-RenderedPlotly') && img.src.startsWith('data:image/png')).length,
     };
   }, cellIndex);
 }
@@ -123,9 +127,9 @@ export async function startChartRecorder(page: Page): Promise<void> {
     w.d2lCharts = [];
     w.d2lChartsStart = performance.now();
     if (w.d2lChartObserver) return;
-    const seen = new WeakSet<Element>();
-    // a container counts once, when it is first seen drawn: plotly.js draws into .d2l-plot, plotly's renderer into
-    // .jp-RenderedPlotly, and where no script ran the .d2l-plot keeps its <img>
+    const seen = new WeakMap<Element, { kind: string }>();
+    // a container is one chart state: plotly.js draws into .d2l-plot, plotly's renderer into .jp-RenderedPlotly,
+    // and where no script ran (yet) the .d2l-plot shows its <img>
     const kindOf = (el: Element) => (el.querySelector('.main-svg')
       ? (el.classList.contains('d2l-plot') ? 'plotly.js' : 'plotly-renderer')
       : el.querySelector(':scope > img') ? 'image' : undefined);
@@ -133,13 +137,19 @@ export async function startChartRecorder(page: Page): Promise<void> {
       const panel = w.d2lPanel;
       if (!panel) return;
       for (const el of Array.from(panel.node.querySelectorAll('.d2l-plot, .jp-RenderedPlotly') as NodeListOf<Element>)) {
-        const kind = seen.has(el) ? undefined : kindOf(el);
-        if (!kind) continue;
-        seen.add(el);
+        const kind = kindOf(el);
+        const known = seen.get(el);
+        if (!kind || (known && known.kind === kind)) continue;
+        if (known) { // the picture was seen before its script drew the chart
+          known.kind = kind;
+          continue;
+        }
         const cellNode = el.closest('.jp-Cell');
         const cell = panel.content.widgets.findIndex((c: any) => c.node === cellNode);
         const prompt = cellNode?.querySelector('.jp-InputPrompt')?.textContent ?? '';
-        w.d2lCharts.push({ cell, kind, t: performance.now() - w.d2lChartsStart, running: prompt.includes('*') });
+        const record = { cell, kind, t: performance.now() - w.d2lChartsStart, running: prompt.includes('*') };
+        seen.set(el, record);
+        w.d2lCharts.push(record);
       }
     });
     w.d2lChartObserver.observe(document.body, { subtree: true, childList: true });
@@ -158,8 +168,19 @@ export async function save(page: Page): Promise<void> {
   await page.waitForFunction(() => !(window as any).d2lPanel.context.model.dirty, undefined, { timeout: 30_000 });
 }
 
+/** Waits (at most 30 s) until MathJax has typeset what it was given: a callback queued after its pending work. */
+async function mathTypeset(page: Page): Promise<void> {
+  await page.evaluate(() => new Promise<void>((resolve) => {
+    const hub = (window as any).MathJax?.Hub;
+    if (!hub) return resolve();
+    setTimeout(resolve, 30_000);
+    hub.Queue(() => resolve());
+  }));
+}
+
 /** A screenshot of the whole notebook: the window is made as tall as the notebook's content for the shot. */
 export async function screenshotNotebook(page: Page, file: string): Promise<void> {
+  await mathTypeset(page);
   const viewport = page.viewportSize() ?? { width: 1280, height: 1000 };
   const extra = await page.evaluate(() => {
     const nb = (window as any).d2lPanel.content.node as HTMLElement;
