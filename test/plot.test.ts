@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import * as vm from 'vm';
 import { MIME_BUNDLE, setDisplaySink, getDisplaySink } from '../src/display/protocol';
 import type { DisplaySink, MimeBundle } from '../src/display/protocol';
-import { Animator, parseFmt, parseFmts, resetPlotlyInlining } from '../src/plot';
+import { Animator, parseFmt, parseFmts, plotlyFigure, renderSvg, resetPlotlyInlining, vegaLiteSpec } from '../src/plot';
+import type { AxesConfig, Series } from '../src/plot';
 import { tensorBundle } from '../src/display/repr';
 import '../src/train';
 
@@ -119,6 +120,38 @@ describe('plot: Animator and formats', function () {
     assert.deepEqual(fig.data[0].x, [1, 2, 3, 4, 5]);
     assert.equal(fig.layout.yaxis.type, 'log');
     assert.deepEqual(fig.layout.yaxis.range, [-2, 1]);
+  });
+});
+
+describe('plot: one-epoch charts', () => {
+  it('ignores xlim [1, 1] (one epoch) and marks series of one point, in plotly and in the SVG, silently', async () => {
+    const series: Series[] = parseFmts(['-', 'm--', 'g-.']).map((style, i) => ({ name: `s${i}`, style, x: [], y: [] }));
+    for (const x of [0.25, 0.5, 0.75, 1]) {
+      series[0].x.push(x); series[0].y.push(2 - x);
+      series[1].x.push(x); series[1].y.push(x / 2);
+    }
+    series[2].x.push(1); series[2].y.push(0.3);
+    const axes: AxesConfig = { xlabel: 'epoch', xlim: [1, 1], xscale: 'linear', yscale: 'linear', showLegend: true,
+      widthPx: 336, heightPx: 240 };
+    const fig = plotlyFigure(series, axes) as { data: any[]; layout: any };
+    assert.equal(fig.layout.xaxis.autorange, true);
+    assert.equal(fig.layout.xaxis.range, undefined);
+    assert.deepEqual(fig.data.map((d) => d.mode), ['lines', 'lines', 'lines+markers']);
+    const spec = vegaLiteSpec(series, axes) as any;
+    assert.equal(spec.layer.length, 2, 'a layer of points for the lone point');
+    assert.equal(spec.layer[0].encoding.x.scale.domain, undefined);
+    const warnings: unknown[] = [];
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => { warnings.push(args); };
+    let svg: string;
+    try {
+      svg = await renderSvg(spec);
+    } finally {
+      console.warn = warn;
+    }
+    assert.deepEqual(warnings, [], 'vega-lite printed nothing');
+    assert.ok((svg.match(/<path[^>]*stroke-dasharray/g) ?? []).length >= 2, 'the dashes are kept');
+    assert.ok(svg.includes('#008000'), 'the lone point is drawn in its colour');
   });
 });
 

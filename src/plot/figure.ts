@@ -27,16 +27,27 @@ export interface AxesConfig {
   heightPx: number;
 }
 
+/**
+ * An axis limit to apply: none when min = max (the book's `xlim=[1, num_epochs]` with one epoch), where a fixed
+ * range would squeeze every point onto one line; the axis then fits the data.
+ */
+function usableLim(lim: [number, number] | undefined): [number, number] | undefined {
+  return lim && lim[0] !== lim[1] ? lim : undefined;
+}
+
+/** A line of one point draws nothing: such series (test accuracy after the first epoch) get a marker. */
+const lonePoint = (s: Series) => s.style.line && s.x.length === 1;
+
 /** plotly `{data, layout}` for the series. */
 export function plotlyFigure(series: Series[], axes: AxesConfig): PlotlyFigure {
   const data = series.map((s) => ({
     type: 'scatter',
-    mode: s.style.line ? (s.style.marker ? 'lines+markers' : 'lines') : 'markers',
+    mode: s.style.line ? (s.style.marker || lonePoint(s) ? 'lines+markers' : 'lines') : 'markers',
     name: s.name,
     x: s.x,
     y: s.y,
     line: { color: s.style.color, dash: s.style.dash, width: 1.5 },
-    ...(s.style.marker ? { marker: { symbol: s.style.marker, color: s.style.color, size: 6 } } : {}),
+    ...(s.style.marker || lonePoint(s) ? { marker: { symbol: s.style.marker ?? 'circle', color: s.style.color, size: 6 } } : {}),
   }));
   const axis = (title: string | undefined, type: 'linear' | 'log', lim?: [number, number]) => ({
     title: { text: title ?? '' },
@@ -54,8 +65,8 @@ export function plotlyFigure(series: Series[], axes: AxesConfig): PlotlyFigure {
     width: axes.widthPx,
     height: axes.heightPx,
     margin: { l: 50, r: 10, t: axes.showLegend ? 30 : 10, b: 40 },
-    xaxis: axis(axes.xlabel, axes.xscale, axes.xlim),
-    yaxis: axis(axes.ylabel, axes.yscale, axes.ylim),
+    xaxis: axis(axes.xlabel, axes.xscale, usableLim(axes.xlim)),
+    yaxis: axis(axes.ylabel, axes.yscale, usableLim(axes.ylim)),
     showlegend: axes.showLegend,
     legend: { orientation: 'h', x: 0, y: 1.02, yanchor: 'bottom' },
     font: { size: 11 },
@@ -67,10 +78,26 @@ export function plotlyFigure(series: Series[], axes: AxesConfig): PlotlyFigure {
 export function vegaLiteSpec(series: Series[], axes: AxesConfig): Record<string, unknown> {
   const values = series.flatMap((s) => s.x.map((x, i) => ({ x, y: s.y[i], series: s.name, order: i })));
   const names = series.map((s) => s.name);
-  const legend = axes.showLegend ? { title: null, orient: 'top', symbolStrokeWidth: 1.5 } : null;
+  // symbols drawn as strokes (the dashes show) even where a layer of points shares the legend
+  const legend = axes.showLegend ? { title: null, orient: 'top', symbolStrokeWidth: 1.5, symbolType: 'stroke' } : null;
   const scale = (type: 'linear' | 'log', lim?: [number, number]) => ({
     type, nice: !lim, ...(type === 'linear' ? { zero: false } : {}), ...(lim ? { domain: lim } : {}),
   });
+  const x = { field: 'x', type: 'quantitative', title: axes.xlabel ?? null, scale: scale(axes.xscale, usableLim(axes.xlim)) };
+  const y = { field: 'y', type: 'quantitative', title: axes.ylabel ?? null, scale: scale(axes.yscale, usableLim(axes.ylim)) };
+  const color = { field: 'series', type: 'nominal', scale: { domain: names, range: series.map((s) => s.style.color) }, legend };
+  const lines = {
+    mark: { type: 'line', clip: true, strokeWidth: 1.5, point: series.some((s) => s.style.marker) },
+    encoding: {
+      x, y, color,
+      strokeDash: { field: 'series', type: 'nominal', scale: { domain: names, range: series.map((s) => s.style.strokeDash) }, legend },
+      order: { field: 'order', type: 'quantitative' },
+    },
+  };
+  const alone = series.filter(lonePoint).map((s) => s.name);
+  // not clipped, so a point on the axis' edge shows whole
+  const points = { transform: [{ filter: { field: 'series', oneOf: alone } }],
+    mark: { type: 'point', filled: true, clip: false, size: 30 }, encoding: { x, y, color } };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     width: axes.widthPx,
@@ -78,14 +105,7 @@ export function vegaLiteSpec(series: Series[], axes: AxesConfig): Record<string,
     autosize: { type: 'fit', contains: 'padding' },
     background: 'white',
     data: { values },
-    mark: { type: 'line', clip: true, strokeWidth: 1.5, point: series.some((s) => s.style.marker) },
-    encoding: {
-      x: { field: 'x', type: 'quantitative', title: axes.xlabel ?? null, scale: scale(axes.xscale, axes.xlim) },
-      y: { field: 'y', type: 'quantitative', title: axes.ylabel ?? null, scale: scale(axes.yscale, axes.ylim) },
-      color: { field: 'series', type: 'nominal', scale: { domain: names, range: series.map((s) => s.style.color) }, legend },
-      strokeDash: { field: 'series', type: 'nominal', scale: { domain: names, range: series.map((s) => s.style.strokeDash) }, legend },
-      order: { field: 'order', type: 'quantitative' },
-    },
+    ...(alone.length > 0 ? { layer: [lines, points] } : lines),
     config: { axis: { grid: true, labelFontSize: 10, titleFontSize: 11 }, legend: { labelFontSize: 10 } },
   };
 }

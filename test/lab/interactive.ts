@@ -1,12 +1,17 @@
 /**
  * What a student does by hand in Lab, on a scratch notebook: Tab completion and the Shift+Tab tooltip on d2l's API,
- * the stop button on a training cell (KeyboardInterrupt, kernel still usable, variables kept), and a kernel restart.
+ * the stop button on a training cell (KeyboardInterrupt, kernel still usable, variables kept), a kernel restart; and
+ * the outputs the chapter notebooks do not show (a model summary, an image grid), trusted and reopened untrusted.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Page } from 'playwright-core';
 import type { Checks } from './check';
-import { cellReports, chartSightings, closeNotebook, menu, openNotebook, screenshotNotebook, startChartRecorder, waitForIdle } from './notebook';
+import { untrustedCopy } from './chapter';
+import {
+  cellReports, chartSightings, closeNotebook, graphics, menu, openNotebook, save, screenshotNotebook, startChartRecorder,
+  waitForIdle,
+} from './notebook';
 import type { LabSession } from './session';
 
 const FILE = 'lab-interactive.ipynb';
@@ -18,9 +23,14 @@ const CELLS = [
   'await d2l.ensureBackend();\n'
     + 'const [trainIter, testIter] = await d2l.loadDataFashionMnist(256, undefined, { trainLimit: 2048, testLimit: 256 });\n'
     + 'const net = d2l.lenetBN();',
+  'net', // the model summary
+  "d2l.showImages(tf.linspace(0, 1, 4 * 28 * 28).reshape([4, 28, 28]), 1, 4, ['a', 'b', 'c', 'd']);",
   // long enough that only the stop button ends it within the test's time
   'await d2l.trainCh6(net, trainIter, testIter, 500, 0.9, d2l.tryGpu());',
 ];
+const SUMMARY = 2;
+const IMAGES = 3;
+const TRAIN = 4;
 
 function writeNotebook(rootDir: string): void {
   const nb = {
@@ -56,9 +66,9 @@ export async function interactiveChecks(session: LabSession, checks: Checks, roo
   const { page } = session;
   writeNotebook(rootDir);
   await openNotebook(page, FILE);
-  await runCell(page, 0);
-  await runCell(page, 1);
+  for (const i of [0, 1, SUMMARY, IMAGES]) await runCell(page, i);
   await waitForIdle(page, 120_000);
+  await summaryAndImages(page, checks, 'trusted');
 
   // Tab completion
   const completeCell = await typeNewCell(page, 'd2l.tr');
@@ -86,7 +96,7 @@ export async function interactiveChecks(session: LabSession, checks: Checks, roo
 
   // The stop button on a training cell
   await startChartRecorder(page);
-  await runCell(page, 2);
+  await runCell(page, TRAIN);
   await page.waitForFunction(() => ((window as any).d2lCharts ?? []).length >= 2, undefined, { timeout: 120_000 })
     .catch(() => undefined);
   const chartsBefore = (await chartSightings(page)).length;
@@ -94,11 +104,11 @@ export async function interactiveChecks(session: LabSession, checks: Checks, roo
   const clicked = Date.now();
   await page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-NotebookPanel-toolbar button[data-command="kernelmenu:interrupt"]').click();
   const stopped = await page.waitForFunction(() => {
-    const cell = (window as any).d2lPanel.content.widgets[2];
+    const cell = (window as any).d2lPanel.content.widgets[4];
     return !(cell.node.querySelector('.jp-InputPrompt')?.textContent ?? '').includes('*');
   }, undefined, { timeout: 30_000, polling: 100 }).then(() => true, () => false);
   const seconds = (Date.now() - clicked) / 1000;
-  const train = (await cellReports(page))[2];
+  const train = (await cellReports(page)).find((c) => c.index === TRAIN)!;
   checks.ok(stopped && seconds <= INTERRUPT_LIMIT_S && train.errors.some((e) => e.startsWith('KeyboardInterrupt')),
     `the stop button ends trainCh6 with KeyboardInterrupt within ${INTERRUPT_LIMIT_S} s`,
     stopped ? `${seconds.toFixed(1)} s; errors: ${train.errors.join('; ') || 'none'}` : 'still running 30 s after the click');
@@ -122,5 +132,24 @@ export async function interactiveChecks(session: LabSession, checks: Checks, roo
   const restarted = (await cellReports(page)).find((c) => c.index === restartCell);
   checks.ok(restarted?.executionCount === 1 && /'function', 2/.test(restarted.text),
     'Restart Kernel gives a fresh kernel that runs cells', `[${restarted?.executionCount}] ${restarted?.text.trim() || restarted?.errors.join('; ')}`);
+  await save(page);
   await closeNotebook(page);
+
+  // the saved notebook as someone else opens it
+  const copy = untrustedCopy(path.join(rootDir, FILE), rootDir);
+  await openNotebook(page, copy);
+  const cells = await cellReports(page);
+  checks.ok(cells.filter((c) => c.outputs.length > 0).every((c) => !c.trusted), 'the scratch notebook reopens untrusted');
+  await summaryAndImages(page, checks, 'untrusted');
+  await screenshotNotebook(page, path.join(outDir, 'interactive-untrusted.png'));
+  await closeNotebook(page);
+}
+
+/** The model summary is a table (blocks' layers listed), the image grid an SVG image with its titles. */
+async function summaryAndImages(page: Page, checks: Checks, trust: string): Promise<void> {
+  const rows = await page.evaluate((i) => (window as any).d2lPanel.content.widgets[i].node
+    .querySelectorAll('.jp-OutputArea-output table tr').length, SUMMARY);
+  checks.ok(rows >= 10, `${trust}: the model summary is an HTML table`, `${rows} rows`);
+  const g = await graphics(page, IMAGES);
+  checks.ok(g.svgImages === 1, `${trust}: showImages is an SVG image`, `${g.svgImages} SVG image(s), ${g.images} image(s)`);
 }
