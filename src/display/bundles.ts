@@ -4,17 +4,18 @@
  * A frontend shows one type per output, chosen by its own ranking — the order of keys in a bundle means nothing
  * (Jupyter even sorts them when it saves a notebook). What each frontend picks from a bundle of `text/html`,
  * `image/svg+xml`, (`image/png`), `text/plain` and, for charts, `application/vnd.plotly.v1+json`:
- * - JupyterLab 3/4 ranks html (50) before svg (80) and png (90). For an output it does not trust (a saved notebook
- *   reopened; anything not produced in this session) it only considers "safe" renderers: html — run through its
- *   sanitizer, which strips `<script>` and inline `<svg>` — png and text, never svg. plotly's renderer
- *   (jupyterlab-plotly, rank 0, safe) takes the plotly JSON when it is installed, trusted or not.
+ * - JupyterLab (3.6, checked by `npm run test:lab`) ranks html (50) before svg (80) and png (90). For an output it
+ *   does not trust (a saved notebook reopened; anything not produced in this session) it only considers "safe"
+ *   renderers: html — run through its sanitizer, which strips `<script>` and inline `<svg>` — png and text, never
+ *   svg. plotly's renderer (jupyterlab-plotly, rank 0, safe) takes the plotly JSON when installed, trusted or not.
  * - classic Notebook 6 takes html first (sanitized the same way when untrusted; svg is ignored when untrusted).
- * - nbconvert's HTML export and nbviewer take html first, unsanitized; GitHub's viewer sanitizes it.
+ * - nbconvert's HTML export and nbviewer take html first, unsanitized; GitHub's viewer sanitizes it (and cannot be
+ *   tested offline: what it needs is a static image in every figure output, which the saved notebooks have).
  *
  * So every picture's html is an `<img src="data:image/svg+xml;base64,…">`: sanitizers keep it, and it shows the
  * same image wherever html wins. A chart's html wraps that image in a div that an inline script turns into a live
  * plotly.js chart where scripts run (trusted outputs in Lab and Notebook). `image/svg+xml` stays in the bundle for
- * frontends that prefer it (VS Code, GitHub) and for tools that extract figures; `text/plain` is what terminals
+ * frontends that take it rather than html and for tools that extract figures; `text/plain` is what terminals
  * and the runner's logs show.
  */
 import type { MimeBundle } from './protocol';

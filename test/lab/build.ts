@@ -4,6 +4,12 @@
  * git tree, keyed by a hash of everything that goes into it, and reused while that hash is unchanged.
  *
  * Cache: $D2L_LAB_CACHE, else $XDG_CACHE_HOME/d2l/lab-app, else ~/.cache/d2l/lab-app; one directory per key.
+ *
+ * app/package.json pins every package exactly, all @jupyterlab/* at JupyterLab 3.6.8. Its npm `overrides` (JSON has
+ * no comments, so the reasons are here): `yjs` 13.5.42, as upstream's 3.6 lockfile has it; `@jupyterlab/
+ * rendermime-interfaces` 3.6.8 and `@jupyter-widgets/base` 4.1.7, because jupyterlab-plotly's open ranges would
+ * otherwise pull JupyterLab 4 packages in beside 3.6.8; `plotly.js` → `plotly.js-dist-min` (the same plotly.js as
+ * one prebuilt file, instead of its source package and ~100 dependencies; webpack.config.js aliases the import).
  */
 import { execFileSync } from 'child_process';
 import { createHash } from 'crypto';
