@@ -27,7 +27,8 @@ function workspace(): { dir: string; env: NodeJS.ProcessEnv } {
   assert.ok(own, 'the d2l kernel (kernel/main.ts) must exist');
   const specDir = path.join(dir, '.jupyter', 'kernels', 'd2l');
   fs.mkdirSync(specDir, { recursive: true });
-  fs.writeFileSync(path.join(specDir, 'kernel.json'), JSON.stringify({ argv: own.argv, env: { ...own.env, NODE_PATH: path.join(ROOT, 'node_modules') }, display_name: 'TypeScript (d2l)', language: 'typescript' }));
+  // As `d2l kernel install` writes it (kernelJson), with this checkout's kernel command line.
+  fs.writeFileSync(path.join(specDir, 'kernel.json'), JSON.stringify({ argv: own.argv, env: own.env, display_name: 'TypeScript (d2l)', language: 'typescript', interrupt_mode: 'message' }));
   const jupyter = path.join(dir, '.jupyter');
   const tsNodeProject = path.join(ROOT, 'tsconfig.json'); // the runner runs from source in the scratch folder
   return { dir, env: { ...process.env, JUPYTER_PATH: jupyter, JUPYTER_DATA_DIR: jupyter, TS_NODE_PROJECT: tsNodeProject } };
@@ -136,6 +137,18 @@ describe('d2l run (on the d2l kernel)', function () {
     const cells = codeCells(readNotebook(path.join(ws.dir, 'executed', 'sleep.ipynb')));
     assert.ok(cells[1].outputs.some((o) => o.output_type === 'error' && o.ename === 'CellTimeoutError'));
     assert.equal(cells[2].execution_count, null);
+  });
+
+  it('--timeout stops a cell that spins on promises without killing the kernel, keeping what it printed', async () => {
+    const ws = workspace();
+    const r = await run(['spin.ipynb', '--out', 'executed', '--timeout', '2', '--allow-errors'], ws);
+    assert.equal(r.code, 0, r.stderr);
+    const cells = codeCells(readNotebook(path.join(ws.dir, 'executed', 'spin.ipynb')));
+    const printed = cells[1].outputs.map((o) => (o.output_type === 'stream' ? o.text : '')).join('');
+    assert.equal(printed, 'spinning\n', 'the output the cell produced before the timeout is saved');
+    assert.ok(cells[1].outputs.some((o) => o.output_type === 'error' && o.ename === 'CellTimeoutError'));
+    assert.equal(text(cells[2]), 'after the spinning cell\n', 'the next cell ran on the same kernel');
+    assert.equal((r.stdout + r.stderr).match(/started kernel/g)?.length, 1, 'one kernel for the whole notebook');
   });
 
   it('a kernel that dies (process.exit in a cell) gives exit 3 and keeps the partial notebook', async () => {

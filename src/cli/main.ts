@@ -6,6 +6,7 @@ type Command = (args: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   kernel: { summary: 'install, list or uninstall the d2l Jupyter kernelspec', load: async () => (await import('./kernel')).kernelCommand },
+  notebooks: { summary: "copy the chapter's notebooks into a folder (never overwrites)", load: async () => (await import('./notebooks')).notebooksCommand },
   run: { summary: 'execute notebooks headlessly on the d2l kernel', load: async () => (await import('./run')).runCommand },
   assign: { summary: 'write student versions of exercise notebooks', load: async () => (await import('./assign')).assignCommand },
   grade: { summary: 'auto-grade submitted exercise notebooks', load: async () => (await import('./grade')).gradeCommand },

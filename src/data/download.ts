@@ -3,9 +3,10 @@
  * and writing it atomically (temp file + rename), so an interrupted download never leaves a half file behind
  * that a later run would take for the real one.
  */
-import { createHash, randomBytes } from 'crypto';
+import { createHash } from 'crypto';
 import { promises as fsp } from 'fs';
 import * as path from 'path';
+import { writeFileAtomicAsync } from '../util/atomic-write';
 
 /** The four files, as published by Zalando Research. */
 export const FASHION_MNIST_FILES = {
@@ -80,7 +81,7 @@ export async function downloadMissing(cacheDir: string, files: readonly string[]
           failures.push(`${url}: SHA-256 mismatch (got ${actual}, expected ${expected}; ${bytes.length} bytes)`);
           continue;
         }
-        await writeAtomically(target, bytes);
+        await writeFileAtomicAsync(target, bytes);
         done = true;
         break;
       } catch (e) {
@@ -104,18 +105,6 @@ async function fetchBytes(doFetch: FetchLike, url: string, timeoutMs: number): P
   }
   if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`.trim());
   return new Uint8Array(await response.arrayBuffer());
-}
-
-/** Writes to a unique temp file in the same directory, then renames: readers see the whole file or none. */
-export async function writeAtomically(target: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await fsp.writeFile(tmp, bytes);
-    await fsp.rename(tmp, target);
-  } catch (e) {
-    await fsp.rm(tmp, { force: true });
-    throw e;
-  }
 }
 
 async function exists(p: string): Promise<boolean> {

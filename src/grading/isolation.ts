@@ -60,25 +60,6 @@ export function cappedArgv(argv: string[], heapMb: number): string[] {
   return [argv[0], `--max-old-space-size=${heapMb}`, ...argv.slice(1).filter((a) => !a.startsWith('--max-old-space-size'))];
 }
 
-/**
- * The node_modules directory notebooks import from (`d2l`, `@tensorflow/tfjs`): the one this package is installed
- * in, or the package's own in a source checkout.
- */
-export function packageNodeModules(): string {
-  // This file is src/grading/isolation.ts (ts-node) or dist/src/grading/isolation.js (compiled).
-  const root = path.resolve(__dirname, '..', '..', ...(__filename.endsWith('.ts') ? [] : ['..']));
-  return path.basename(path.dirname(root)) === 'node_modules' ? path.dirname(root) : path.join(root, 'node_modules');
-}
-
-/**
- * The fresh working directory gets a `node_modules` link so `import … from 'd2l'` resolves and type-checks there
- * as it does next to the course's notebooks (TypeScript ignores NODE_PATH; a link works for both).
- */
-function linkModules(workDir: string): void {
-  const modules = packageNodeModules();
-  if (fs.existsSync(modules)) fs.symlinkSync(modules, path.join(workDir, 'node_modules'), 'dir');
-}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -92,7 +73,6 @@ export async function executeIsolated(cells: Cell[], opts: IsolationOptions = {}
   const runs: (CellRun | undefined)[] = cells.map(() => undefined);
   const executionCounts: (number | null)[] = cells.map(() => null);
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'd2l-grade-'));
-  linkModules(workDir);
   const own = opts.kernelArgv || opts.kernelName ? undefined : ownKernel();
   const baseArgv = opts.kernelArgv ?? own?.argv;
   // TMPDIR is left alone: the kernel's compile cache (v8-compile-cache) lives there and saves seconds per start.

@@ -7,7 +7,8 @@ import type { KernelLaunchOptions } from '../client/client';
 import { Notebook, readNotebook } from '../jupyter/nbformat';
 import { NotebookRun, RunControl, runNotebook } from './execute';
 import { injectParameters } from './params';
-import { NotebookProgress } from './progress';
+import { runTimeLeft } from './eta';
+import { formatDuration, NotebookProgress } from './progress';
 import { forEachConcurrently } from '../util/pool';
 
 /** Exit codes of `d2l run`. */
@@ -93,9 +94,16 @@ export function exitCodeOf(runs: NotebookRun[]): number {
 export async function runBatch(opts: BatchOptions, prepared: Prepared[]): Promise<NotebookRun[]> {
   const runs: NotebookRun[] = new Array(prepared.length);
   const jobs = Math.max(1, Math.min(opts.jobs, prepared.length));
+  const finishedMs: number[] = [];
+  const runStatus = (): string => {
+    const left = runTimeLeft(finishedMs, prepared.length - finishedMs.length - 1, jobs);
+    const notebooksLeft = prepared.length - finishedMs.length - 1;
+    return notebooksLeft > 0 ? `${notebooksLeft} more notebook(s)${left !== undefined ? `, ~${formatDuration(left)}` : ''}` : '';
+  };
   await forEachConcurrently(prepared, jobs, async (p, k) => {
     const label = path.basename(p.input, '.ipynb');
-    const progress = new NotebookProgress(label, { prefix: jobs > 1, logOutput: opts.logOutput, quiet: opts.quiet });
+    const progress = new NotebookProgress(label, { prefix: jobs > 1, logOutput: opts.logOutput, quiet: opts.quiet, runStatus });
+    const startedAt = Date.now();
     progress.line(`${jobs > 1 ? '' : `[${k + 1}/${prepared.length}] `}${p.input}${p.values.length ? ` with ${p.values.map(([n, v]) => `${n}=${JSON.stringify(v)}`).join(' ')}` : ''}`);
     const specName = p.notebook.metadata?.kernelspec?.name;
     const kernel = opts.kernelFromNotebook && typeof specName === 'string' ? { ...opts.kernel, kernelName: specName } : opts.kernel;
@@ -111,7 +119,10 @@ export async function runBatch(opts: BatchOptions, prepared: Prepared[]): Promis
       control: opts.control,
     });
     const r = runs[k];
-    progress.line(`${r.status === 'ok' ? 'done' : r.status.toUpperCase()}: ${p.input} → ${p.output}`);
+    finishedMs.push(Date.now() - startedAt);
+    const left = runTimeLeft(finishedMs, prepared.length - finishedMs.length, jobs);
+    const tail = left ? ` (${formatDuration(Date.now() - startedAt)}; ${prepared.length - finishedMs.length} left, ~${formatDuration(left)})` : ` (${formatDuration(Date.now() - startedAt)})`;
+    progress.line(`${r.status === 'ok' ? 'done' : r.status.toUpperCase()}: ${p.input} → ${p.output}${tail}`);
   }, { stop: () => opts.control.interrupted !== undefined });
   return runs.filter((r) => r !== undefined); // notebooks not started before an interruption have no run
 }

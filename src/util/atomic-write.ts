@@ -47,21 +47,6 @@ export async function writeFileAtomicAsync(file: string, data: string | Uint8Arr
   }
 }
 
-/** Moves a finished temporary file (e.g. a completed download) over `file`; removes it on failure. */
-export async function commitTempFile(tmp: string, file: string): Promise<void> {
-  try {
-    await fs.promises.rename(tmp, file);
-  } catch (e) {
-    await fs.promises.rm(tmp, { force: true });
-    throw e;
-  }
-}
-
-/** A fresh temporary path next to `file` for a writer that streams into it (then `commitTempFile`). */
-export function tempPathNextTo(file: string): string {
-  return tempNameFor(file);
-}
-
 /**
  * Replaces directory `target` with one that `fill(tmpDir)` populates: built beside the target, swapped in only
  * once complete. A failure leaves the old directory as it was.
