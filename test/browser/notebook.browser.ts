@@ -142,6 +142,9 @@ async function main(): Promise<void> {
     check(await page.locator('#d2l-plot .main-svg').count() > 0, 'plotly chart rendered as SVG by plotly.js');
     check((await page.locator('.output_result').allInnerTexts()).some((t) => t.includes('42')), 'execute_result rendered');
     check(await page.locator('.output_error').count() === 0, 'no error outputs');
+    // outputs travel on iopub, the prompt number on shell: the Animator's last update may still be on its way
+    await page.waitForFunction(() => document.querySelectorAll('.cell')[7]?.querySelector('.d2l-plot .main-svg'),
+      undefined, { timeout: 30_000 }).catch(() => undefined);
     const trusted = await figureState(page);
     check(trusted.images[0] === 1 && trusted.images[1] === 1, 'd2l architecture figure and image grid shown as SVG images');
     check(trusted.plotly > 0, "d2l Animator drawn by plotly.js (trusted output)");

@@ -80,17 +80,23 @@ export async function interactiveChecks(session: LabSession, checks: Checks, roo
     names.join(', ') || 'no completer');
   await page.keyboard.press('Escape');
 
-  // Shift+Tab tooltip: signature, JSDoc and its tags
+  // Shift+Tab tooltip: signature, JSDoc and its tags. Asked up to three times: under load the editor may not have
+  // the typed text yet when the key reaches the tooltip plugin (seen once: a tooltip of `any`).
   await page.keyboard.press('Control+a');
   await page.keyboard.type('d2l.ensureBackend');
-  await page.keyboard.press('Shift+Tab');
   const tooltip = page.locator('.jp-Tooltip');
-  await tooltip.waitFor({ timeout: 30_000 }).catch(() => undefined);
-  const tip = (await tooltip.count()) ? await tooltip.innerText() : '';
-  checks.ok(/ensureBackend\(\): Promise<string>/.test(tip) && /Selects and initializes the backend/.test(tip)
-    && /@returns/.test(tip) && /@throws/.test(tip), 'Shift+Tab shows the signature, JSDoc, @returns and @throws',
-    tip.slice(0, 400) || 'no tooltip');
-  await page.keyboard.press('Escape');
+  const wanted = (t: string) => /ensureBackend\(\): Promise<string>/.test(t) && /Selects and initializes the backend/.test(t)
+    && /@returns/.test(t) && /@throws/.test(t);
+  let tip = '';
+  for (let attempt = 1; attempt <= 3 && !wanted(tip); attempt++) {
+    await page.waitForTimeout(500 * attempt);
+    await page.keyboard.press('Shift+Tab');
+    await tooltip.waitFor({ timeout: 30_000 }).catch(() => undefined);
+    tip = (await tooltip.count()) ? await tooltip.innerText() : '';
+    if (!wanted(tip)) console.log(`# tooltip attempt ${attempt}: ${tip.slice(0, 200) || 'none'}`);
+    if (await tooltip.count()) await page.keyboard.press('Escape'); // closes the tooltip; the editor keeps focus
+  }
+  checks.ok(wanted(tip), 'Shift+Tab shows the signature, JSDoc, @returns and @throws', tip.slice(0, 400) || 'no tooltip');
   await page.keyboard.press('Control+a');
   await page.keyboard.type('net.countParams()');
 
