@@ -20,6 +20,7 @@ export class KeyboardInterrupt extends Error {
 /** The fields of tfjs-core's Engine this file relies on (tfjs 4.x; checked when the engine is found). */
 interface TfEngine {
   runKernelFunc(params: unknown): unknown;
+  keep<T>(t: T): T;
   endScope(result?: unknown): void;
   state: {
     scopeStack: unknown[];
@@ -41,18 +42,40 @@ function tfEngine(): TfEngine | undefined {
 interface Fitting { stopTraining: boolean }
 
 /**
+ * How long a loop that stops at its step boundaries (trainCh6, fit) may take to reach one before the next op
+ * throws anyway (a very long step: the interrupt must still answer within ~2 s).
+ */
+export const STEP_BOUNDARY_WAIT_MS = 1500;
+
+/**
  * The op-boundary check: installed on the tfjs engine once tfjs is loaded (call `hook()` again after modules
- * load; it installs once). While an interrupt is pending for the running cell, the next op throws
- * KeyboardInterrupt — except inside `fit`, which tfjs can stop cleanly itself: there the check sets
- * `stopTraining` and lets the batch finish (fit then disposes its own state and returns; the cell still ends as
- * interrupted). Op depth goes to shared memory (Slot.InOp): the I/O thread never stops JavaScript inside tfjs.
+ * load; it installs once). While an interrupt is pending for the running cell:
+ * - a training loop that stops cleanly between steps — `trainCh6` (through d2l's stop registry, src/train/stop.ts,
+ *   which this class implements) and tfjs' `fit` (its `stopTraining`) — is asked to, and ops keep running for
+ *   up to STEP_BOUNDARY_WAIT_MS so the step can finish; the model is then as its last complete step left it;
+ * - otherwise the next op throws KeyboardInterrupt. A kernel call that throws disposes the tensors it had saved
+ *   for backprop before it could put them on the tape (tfjs would leak them).
+ * Op depth goes to shared memory (Slot.InOp): the I/O thread never stops JavaScript inside tfjs.
  */
 export class OpBoundaryChecks {
   private readonly fitting = new Set<Fitting>();
+  private loops = 0;
   private layersHooked = false;
+  /** Tensors kept (saved for backprop) inside the kernel calls now running, outermost call first. */
+  private readonly keptInCalls: Array<{ isDisposed: boolean; dispose(): void }> = [];
+  /** When the pending interrupt was first seen by an op (0: none pending). */
+  private pendingSince = 0;
 
   /** `layersMain`: the file of d2l's tfjs-layers (its LayersModel is looked up once that file is loaded). */
-  constructor(private readonly shared: Int32Array, private readonly layersMain: string | undefined) {}
+  constructor(private readonly shared: Int32Array, private readonly layersMain: string | undefined) {
+    (globalThis as any)[Symbol.for('d2l.stopRequests')] = {
+      enter: () => {
+        this.loops++;
+        return () => { this.loops--; };
+      },
+      requested: () => this.stopPending(),
+    };
+  }
 
   hook(): void {
     const engine = tfEngine();
@@ -60,20 +83,50 @@ export class OpBoundaryChecks {
     if (!this.layersHooked && this.layersMain && require.cache[this.layersMain]) this.hookFit(require.cache[this.layersMain]!.exports);
   }
 
+  /** Called when a cell ends: the next interrupt starts its own wait. */
+  reset(): void {
+    this.pendingSince = 0;
+    this.keptInCalls.length = 0;
+  }
+
+  private stopPending(): boolean {
+    const target = Atomics.load(this.shared, Slot.Interrupt);
+    return target !== 0 && target === Atomics.load(this.shared, Slot.Running);
+  }
+
+  /** At an op boundary: nothing, ask loops to stop at their next step boundary, or throw. */
+  private check(): void {
+    if (!this.stopPending()) return;
+    const now = Date.now();
+    if (this.pendingSince === 0) this.pendingSince = now;
+    const cooperative = this.loops > 0 || this.fitting.size > 0;
+    for (const model of this.fitting) model.stopTraining = true;
+    if (!cooperative || now - this.pendingSince > STEP_BOUNDARY_WAIT_MS) throw new KeyboardInterrupt();
+  }
+
   private hookEngine(engine: TfEngine): void {
-    const { shared, fitting } = this;
+    const { shared, keptInCalls } = this;
+    const self = this;
+    const originalKeep = engine.keep;
+    engine.keep = function <T>(this: TfEngine, t: T): T {
+      if (Atomics.load(shared, Slot.InOp) > 0) keptInCalls.push(t as any);
+      return originalKeep.call(this, t) as T;
+    };
     const original = engine.runKernelFunc;
     engine.runKernelFunc = function (this: TfEngine, params: unknown) {
-      const target = Atomics.load(shared, Slot.Interrupt);
-      if (target !== 0 && target === Atomics.load(shared, Slot.Running)) {
-        if (fitting.size === 0) throw new KeyboardInterrupt();
-        for (const model of fitting) model.stopTraining = true;
-      }
+      self.check();
+      const mark = keptInCalls.length;
       Atomics.add(shared, Slot.InOp, 1);
       try {
         return original.call(this, params);
+      } catch (e) {
+        // What this call kept and did not hand to the gradient tape belongs to nobody now.
+        const onTape = new Set<unknown>();
+        for (const node of this.state.activeTape ?? []) for (const t of node.saved ?? []) onTape.add(t);
+        for (const t of keptInCalls.splice(mark)) if (!t.isDisposed && !onTape.has(t)) t.dispose();
+        throw e;
       } finally {
-        Atomics.sub(shared, Slot.InOp, 1);
+        if (Atomics.sub(shared, Slot.InOp, 1) === 1) keptInCalls.length = 0; // outermost call done: all on the tape
       }
     };
     engine[HOOKED] = true;

@@ -189,6 +189,7 @@ export class Kernel {
       if (closed > 0) kernelLog(`closed ${closed} tfjs scope(s) the interrupted cell left open`);
     }
     this.channel.setRunning(0);
+    this.opChecks.reset();
     setRunningCell(undefined);
 
     if (outcome.ok && !interrupted) {

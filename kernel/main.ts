@@ -38,8 +38,12 @@ export async function startKernel(connectionFile: string): Promise<void> {
   const session = randomUUID();
   let kernel: Kernel | undefined;
   const early: Array<() => void> = [];
-  // Installed first: without a listener SIGINT would kill the kernel instead of interrupting a cell.
-  process.on('SIGINT', () => kernel?.interrupt('signal'));
+  // Installed first: without a listener SIGINT would kill the kernel instead of interrupting a cell. Our own I/O
+  // thread's SIGINTs are for V8's watchdog only (io/shared.ts, Slot.SelfSignalAt).
+  let channelForSignals: IoChannel | undefined;
+  process.on('SIGINT', () => {
+    if (!channelForSignals?.recentSelfSignal()) kernel?.interrupt('signal');
+  });
   const opening = IoChannel.open(conn, session, {
     onRequest: (channel, m: Message, seq) => (kernel ? kernel.onRequest(channel, m, seq) : early.push(() => kernel!.onRequest(channel, m, seq))),
     onInterrupt: (target, m) => (kernel ? kernel.onInterrupt(target, m) : early.push(() => kernel!.onInterrupt(target, m))),
@@ -54,6 +58,7 @@ export async function startKernel(connectionFile: string): Promise<void> {
   // Built while the sockets bind on the I/O thread (the engine takes ~2 s of CPU).
   const engine = new Engine(process.cwd(), packages, shield);
   const channel = await opening;
+  channelForSignals = channel;
   shared = channel.shared;
   installCellTimers(channel.shared);
   realTimers.setInterval(() => Atomics.add(channel.shared, Slot.LoopTurns, 1), LOOP_TICK_MS).unref();

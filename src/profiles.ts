@@ -1,17 +1,21 @@
 /**
- * Run profiles of the chapter notebooks (runner ⇄ notebooks contract).
+ * Run profiles of the chapter notebooks: one table per section, the one place that knows each profile's values.
  *
- * Each notebook's cell tagged `parameters` declares the section's hyper-parameters at the book's values. The cell
- * after it calls `applyProfile(section, profile, {…current values…})`, which swaps in the chosen profile's values:
  * - `book`: the book's settings (chapter 7, PyTorch tab) — meant for a GPU;
  * - `cpu`: a run that visibly learns in about ten minutes per notebook on a 2-core CPU with the wasm backend
  *   (fewer epochs, a training subset, a smaller input where the architecture allows it);
  * - `smoke`: a couple of minutes per notebook in CI — tiny subsets and one epoch, checking only that it runs;
  * - `auto`: `book` on a GPU backend, `cpu` otherwise.
- * A value that differs from the book's was set on purpose (by `d2l run -p name=value` or by editing the cell), so
- * it is kept whatever the profile.
+ *
+ * One channel, papermill's: a notebook's cell tagged `parameters` reads
+ *   let profile = 'auto';
+ *   let { numEpochs, batchSize, lr, … } = d2l.settings('7.6', profile);
+ * so that opened in Jupyter it resolves `auto` in one readable call. `d2l run --profile P` resolves P here (no
+ * TensorFlow.js needed: this module loads the backend only to decide `auto` in a kernel) and injects the concrete
+ * values after that cell; `-p name=value` overrides them there too. `D2L_PROFILE` stands in for `auto` for clients
+ * that cannot inject parameters (`jupyter nbconvert --execute`, a JupyterLab started for a lab session).
  */
-import { tryGpu } from './backend';
+import type { Device } from './backend';
 
 /** The sections that have a notebook. */
 export type SectionId = '7.1' | '7.2' | '7.3' | '7.4' | '7.5' | '7.6' | '7.7';
@@ -22,6 +26,17 @@ export type ParameterValues = Record<string, number>;
 /** The profiles a table defines; `auto` picks one of them. */
 export type ProfileName = 'book' | 'cpu' | 'smoke';
 export const PROFILE_NAMES: readonly ProfileName[] = ['book', 'cpu', 'smoke'];
+
+/** Every name `profile` may take: the profiles plus `auto` (what `d2l run --profile` accepts). */
+export const PROFILE_CHOICES: readonly string[] = ['auto', ...PROFILE_NAMES];
+
+/** Throws the one clear error for a profile name that is not one of PROFILE_CHOICES. */
+export function checkProfileName(profile: string): void {
+  if (!PROFILE_CHOICES.includes(profile)) {
+    throw new Error(`unknown profile '${profile}'; choose one of ${PROFILE_CHOICES.join(', ')} ` +
+      '(book: the book\'s settings, cpu: learns visibly in minutes on a CPU, smoke: a quick CI check, auto: book on a GPU, else cpu).');
+  }
+}
 
 interface SectionTable {
   /** The section's model, for messages. */
@@ -103,7 +118,7 @@ export const PROFILE_SECTIONS: readonly SectionId[] = Object.keys(TABLES) as Sec
 
 function table(section: string): SectionTable {
   const t = (TABLES as Record<string, SectionTable | undefined>)[section];
-  if (!t) throw new Error(`applyProfile: unknown section '${section}'; known sections: ${PROFILE_SECTIONS.join(', ')}`);
+  if (!t) throw new Error(`unknown section '${section}'; the notebooks' sections are ${PROFILE_SECTIONS.join(', ')}`);
   return t;
 }
 
@@ -115,27 +130,11 @@ export function bookParameters(section: SectionId | string): ParameterValues {
 /** The full set of values of one profile (the book's values with the profile's changes applied). */
 export function profileValues(section: SectionId | string, profile: ProfileName | string): ParameterValues {
   const t = table(section);
-  if (!(PROFILE_NAMES as readonly string[]).includes(profile)) {
-    throw new Error(`unknown profile '${profile}'; use one of: auto, ${PROFILE_NAMES.join(', ')}`);
+  checkProfileName(profile);
+  if (profile === 'auto') {
+    throw new Error("profileValues: 'auto' is decided where the notebook runs; pass resolveProfileName('auto') instead");
   }
   return { ...t.book, ...(profile === 'book' ? {} : t[profile as Exclude<ProfileName, 'book'>]) };
-}
-
-/**
- * The profile `auto` stands for on this machine (`book` on a GPU backend, else `cpu`); other names are checked and
- * returned unchanged. Notebooks use it to label their reported result.
- *
- * The environment variable `D2L_PROFILE` replaces `auto` (never an explicit choice): it is how clients that cannot
- * inject parameters — `jupyter nbconvert --execute`, a JupyterLab started for a lab session — pick a profile.
- */
-export function resolveProfileName(profile: ProfileName | 'auto' | string, opts: { gpu?: boolean } = {}): ProfileName {
-  const fromEnv = envProfile();
-  if (profile === 'auto' && fromEnv) return resolveProfileName(fromEnv, opts);
-  if (profile === 'auto') return (opts.gpu ?? tryGpu().type === 'gpu') ? 'book' : 'cpu';
-  if (!(PROFILE_NAMES as readonly string[]).includes(profile)) {
-    throw new Error(`unknown profile '${profile}'; use one of: auto, ${PROFILE_NAMES.join(', ')}`);
-  }
-  return profile as ProfileName;
 }
 
 function envProfile(): string | undefined {
@@ -143,8 +142,33 @@ function envProfile(): string | undefined {
   return p && p !== 'auto' ? p : undefined;
 }
 
-/** Options of `applyProfile`, mainly for tests. */
-export interface ApplyProfileOptions {
+function gpuBackend(): boolean {
+  // Loaded only here, so that `d2l run` can check and resolve profiles without TensorFlow.js
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { tryGpu } = require('./backend') as { tryGpu(): Device };
+  return tryGpu().type === 'gpu';
+}
+
+/**
+ * The profile `profile` stands for on this machine: `auto` is `D2L_PROFILE` when set, else `book` on a GPU
+ * backend and `cpu` otherwise; other names are checked and returned unchanged.
+ */
+export function resolveProfileName(profile: ProfileName | 'auto' | string, opts: { gpu?: boolean } = {}): ProfileName {
+  checkProfileName(profile);
+  if (profile !== 'auto') return profile as ProfileName;
+  const fromEnv = envProfile();
+  if (fromEnv) {
+    try {
+      return resolveProfileName(fromEnv, opts);
+    } catch (e) {
+      throw new Error(`D2L_PROFILE: ${(e as Error).message}`);
+    }
+  }
+  return (opts.gpu ?? gpuBackend()) ? 'book' : 'cpu';
+}
+
+/** Options of `settings`, mainly for tests. */
+export interface SettingsOptions {
   /** Whether a GPU backend is in use (decides `auto`). Default: `tryGpu().type === 'gpu'`. */
   gpu?: boolean;
   /** Where the explanation goes. Default: `console.log`. */
@@ -152,44 +176,25 @@ export interface ApplyProfileOptions {
 }
 
 /**
- * Resolves `profile` for a section's notebook: returns `current` with every value replaced by the profile's,
- * except values that differ from the book's (they were set explicitly and win). `auto` means `book` on a GPU
- * backend and `cpu` otherwise. Prints the choice and how to change it.
+ * A section's settings under `profile` (`auto`: see `resolveProfileName`), as the notebook's parameters cell
+ * declares them; prints which profile was chosen and why, the values, and how to change them.
  *
  * @example
- * ({ numEpochs, batchSize, lr, resize, trainLimit, testLimit } =
- *   d2l.applyProfile('7.1', profile, { numEpochs, batchSize, lr, resize, trainLimit, testLimit }));
+ * let profile = 'auto';
+ * let { numEpochs, batchSize, lr, resize, trainLimit, testLimit } = d2l.settings('7.6', profile);
  */
-export function applyProfile<T extends ParameterValues>(
-  section: SectionId | string, profile: ProfileName | 'auto' | string, current: T, opts: ApplyProfileOptions = {},
-): T {
+export function settings(section: SectionId | string, profile: ProfileName | 'auto' | string = 'auto',
+                         opts: SettingsOptions = {}): ParameterValues {
   const t = table(section);
   const log = opts.log ?? ((line: string) => console.log(line));
-  const known = Object.keys(t.book);
-  const unknown = Object.keys(current).filter((name) => !known.includes(name));
-  if (unknown.length > 0) {
-    throw new Error(`applyProfile('${section}'): unknown parameter(s) ${unknown.join(', ')}; ` +
-      `section ${section} has: ${known.join(', ')}`);
-  }
   const chosen = resolveProfileName(profile, opts);
   const why = profile !== 'auto' ? ''
     : envProfile() ? ' (auto: from D2L_PROFILE)'
     : chosen === 'book' ? ' (auto: a GPU backend is available)' : ' (auto: no GPU backend, so a shorter CPU run)';
   const values = profileValues(section, chosen);
-  const result: ParameterValues = {};
-  const kept: string[] = [];
-  for (const [name, value] of Object.entries(current)) {
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new Error(`applyProfile('${section}'): parameter ${name} must be a finite number, got ${String(value)}`);
-    }
-    const explicit = value !== t.book[name];
-    if (explicit) kept.push(`${name}=${value}`);
-    result[name] = explicit ? value : values[name];
-  }
   log(`profile '${chosen}'${why} for ${t.model}: ` +
-    Object.entries(result).map(([name, value]) => `${name}=${value}`).join(', '));
-  if (kept.length > 0) log(`  kept the values you set: ${kept.join(', ')}`);
+    Object.entries(values).map(([name, value]) => `${name}=${value}`).join(', '));
   const others = PROFILE_NAMES.filter((p) => p !== chosen).map((p) => `'${p}'`).join(' or ');
   log(`  to change it: set profile = ${others} in the parameters cell, or run \`d2l run --profile book <notebook>\``);
-  return result as T;
+  return values;
 }

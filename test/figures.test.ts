@@ -104,6 +104,20 @@ describe('architecture figures', () => {
     }
   });
 
+  it('draws a block from the flow its class registers: the same for a notebook\'s copy, a chain for an edited one', () => {
+    class NotebookResidual extends Residual { static override className = 'Residual'; }
+    class EditedResidual extends Residual {
+      static override className = 'Residual';
+      readonly conv4 = tf.layers.conv2d({ filters: 6, kernelSize: 1 });
+    }
+    const args = { use1x1conv: true, strides: 2, inputShape: [null, null, 3] };
+    assert.equal(architectureDot([new NotebookResidual(6, args)]).dot, architectureDot([new Residual(6, args)]).dot);
+    // a flow that would leave conv4 out is not used: every sub-layer drawn in field order, no add node
+    const { graph } = architectureDot([new EditedResidual(6, args)]);
+    assert.equal(findNodes(graph, /^\+$/).length, 0);
+    assert.equal(findNodes(graph, /1×1 Conv, 6$/).length, 1);
+  });
+
   it('rejects things that are not models or layers', () => {
     assert.throws(() => architectureDot([{} as tf.layers.Layer]), /not a tfjs model or layer/);
     assert.throws(() => architectureDot([]), /at least one/);

@@ -1,10 +1,8 @@
 /** KernelClient against our own kernel (the one `d2l run` and `d2l grade` drive). */
 import { strict as assert } from 'assert';
 import * as os from 'os';
-import * as path from 'path';
 import { KernelClient, KernelStartError, ownKernel } from '../src/client/client';
 
-const ROOT = path.resolve(__dirname, '..');
 
 describe('KernelClient on the d2l kernel', function () {
   this.timeout(180_000);
@@ -13,8 +11,7 @@ describe('KernelClient on the d2l kernel', function () {
   before(async () => {
     const own = ownKernel();
     assert.ok(own, 'the d2l kernel (kernel/main.ts) must exist');
-    // NODE_PATH: the kernel's worker loads ts-node by bare name when run from source in another folder.
-    kernel = await KernelClient.start({ argv: own.argv, env: { ...own.env, NODE_PATH: path.join(ROOT, 'node_modules') }, cwd: os.tmpdir() });
+    kernel = await KernelClient.start({ argv: own.argv, env: own.env, cwd: os.tmpdir() });
   });
 
   after(async () => {

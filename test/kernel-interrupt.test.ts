@@ -96,7 +96,9 @@ describe('interrupting a running cell', function () {
       'setTimeout(() => ((globalThis as any).late = true), 3000);',
       'await new Promise(() => {});',
     ].join('\n'));
-    const first = resultText((await k.run('(globalThis as any).ticks')).outputs);
+    const firstRun = await k.run('(globalThis as any).ticks');
+    const first = resultText(firstRun.outputs);
+    assert.ok(first !== undefined, JSON.stringify(firstRun.outputs.map((m) => m.content)));
     await new Promise((r) => setTimeout(r, 3500));
     const second = resultText((await k.run('[(globalThis as any).ticks, (globalThis as any).late]')).outputs);
     assert.equal(second, `[ ${first}, undefined ]`, 'the interval and the timeout no longer fire');

@@ -5,7 +5,7 @@
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import {
-  BatchNorm, batchNorm, convBlock, DenseBlock, Inception, Residual, resnetBlock, transitionBlock,
+  BatchNorm, batchNorm, blockFlow, convBlock, DenseBlock, Inception, Residual, resnetBlock, transitionBlock,
 } from '../src/layers';
 import { countTrainableParams, layerShapes } from '../src/models';
 
@@ -178,5 +178,61 @@ describe('layers: blocks (§7.4, 7.6, 7.7): shapes and parameter counts', () => 
     assert.strictEqual(new Set(names).size, names.length);
     const dense = wrap(new DenseBlock(2, 4, { name: 'db' }), [4, 4, 3]);
     assert.ok(dense.weights.some((w) => w.originalName === 'db/db_conv1_conv/kernel'));
+  });
+});
+
+describe('layers: CompositeLayer and registerLayer (what a block region leaves out)', () => {
+  before(async () => { await tf.setBackend('cpu'); });
+
+  it('finds the sub-layers among the fields, in the order the constructor assigns them (null fields skipped)', () => {
+    const suffixes = (l: Residual) => l.subLayers.map((s) => s.name.slice(l.name.length + 1));
+    assert.deepStrictEqual(suffixes(new Residual(6, { use1x1conv: true, strides: 2 })), ['pad1', 'conv1', 'conv2', 'conv3', 'bn1', 'bn2']);
+    assert.deepStrictEqual(suffixes(new Residual(3)), ['pad1', 'conv1', 'conv2', 'bn1', 'bn2']);
+    const inc = new Inception(1, [2, 3], [4, 5], 6);
+    assert.deepStrictEqual(inc.subLayers, [inc.p1_1, inc.p2_1, inc.p2_2, inc.p3_1, inc.p3_2, inc.p4_1, inc.p4_2]);
+  });
+
+  it('owns its sub-layers\' weights, and freezing the block freezes them', () => {
+    const blk = new Residual(3, { name: 'frozen' });
+    const net = wrap(blk, [6, 6, 3]);
+    const own = blk.subLayers.flatMap((l) => l.weights);
+    assert.deepStrictEqual(blk.weights, [...blk.subLayers.flatMap((l) => l.trainableWeights), ...blk.subLayers.flatMap((l) => l.nonTrainableWeights)]);
+    assert.strictEqual(blk.weights.length, own.length);
+    assert.strictEqual(countTrainableParams(net), 180);
+    blk.trainable = false;
+    assert.deepStrictEqual([blk.trainableWeights.length, blk.nonTrainableWeights.length, countTrainableParams(net)], [0, own.length, 0]);
+    assert.ok(blk.subLayers.every((l) => !l.trainable));
+    blk.trainable = true;
+    assert.strictEqual(countTrainableParams(net), 180);
+    assert.throws(() => { blk.trainableWeights = []; }, /weights are those of its sub-layers/);
+    net.dispose();
+  });
+
+  it('saves the constructor\'s arguments and rebuilds each chapter layer from its config', () => {
+    const layers: tf.layers.Layer[] = [new BatchNorm(6, 4, { name: 'bn' }), new Residual(8, { use1x1conv: true, strides: 2, name: 'res' }),
+      new Inception(1, [2, 3], [4, 5], 6, { name: 'inc' }), new DenseBlock(2, 10, { name: 'dense' })];
+    for (const layer of layers) {
+      const cls = tf.serialization.SerializationMap.getMap().classNameMap[layer.getClassName()][0] as unknown as typeof tf.layers.Layer;
+      assert.strictEqual(cls, layer.constructor, `${layer.getClassName()} is registered with tfjs`);
+      const config = layer.getConfig();
+      const copy = (cls as any).fromConfig(cls, config) as tf.layers.Layer;
+      assert.deepStrictEqual(copy.getConfig(), config);
+      assert.strictEqual(copy.constructor, layer.constructor);
+    }
+    assert.deepStrictEqual(new Residual(8, { use1x1conv: true, strides: 2, name: 'res' }).getConfig(),
+      { name: 'res', trainable: true, numChannels: 8, use1x1conv: true, strides: 2 });
+  });
+
+  it('gives the figures a block\'s data flow by class name, and none to an edited copy it would not cover', () => {
+    // A notebook defines its own class from the region: same class name and fields, another class object
+    class NotebookResidual extends Residual { static override className = 'Residual'; }
+    class EditedResidual extends Residual {
+      static override className = 'Residual';
+      readonly conv4 = tf.layers.conv2d({ filters: 3, kernelSize: 1 });
+    }
+    assert.ok(blockFlow(new Residual(3)));
+    assert.ok(blockFlow(new NotebookResidual(3)));
+    assert.strictEqual(blockFlow(new EditedResidual(3)), undefined);
+    assert.strictEqual(blockFlow(tf.layers.dense({ units: 1 })), undefined);
   });
 });

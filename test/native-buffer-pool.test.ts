@@ -4,7 +4,7 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { drainPool, poolStats } from '../src/backend/native/buffer-pool';
-import { nativeUnavailableReason, randn, relError, runOn } from './native-helpers';
+import { describeNative, randn, relError, runOn } from './native-helpers';
 
 /** The storage of a tensor, looked up without readSync (which would pin it). */
 function storage(t: tf.Tensor): Float32Array {
@@ -14,7 +14,7 @@ function storage(t: tf.Tensor): Float32Array {
 
 const BIG: [number, number, number, number] = [4, 64, 64, 16]; // 1 MiB: above the pooling threshold
 
-if (nativeUnavailableReason === null) describe('native buffer pool', function () {
+describeNative('native buffer pool', function () {
   before(async () => { await tf.setBackend('native'); drainPool(); });
   after(async () => { drainPool(); await tf.setBackend('cpu'); });
 

@@ -2,12 +2,12 @@
 // from them) against tfjs' cpu backend. Defined only when the addon is built (see native-kernels.test.ts).
 import * as tf from '@tensorflow/tfjs';
 import '../src/backend'; // d2l's gradient overrides (ReLU in one kernel) as `import 'd2l'` installs them
-import { expectSameOnBackends, nativeUnavailableReason, randn } from './native-helpers';
+import { describeNative, expectSameOnBackends, randn } from './native-helpers';
 
 const t = (shape: number[], seed: number, scale = 1, shift = 0): tf.Tensor =>
   tf.add(tf.tensor(randn(shape.reduce((p, q) => p * q, 1), seed, scale), shape), shift);
 
-if (nativeUnavailableReason === null) describe('native backend elementwise kernels vs cpu', function () {
+describeNative('native backend elementwise kernels vs cpu', function () {
   after(async () => { await tf.setBackend('cpu'); });
 
   const broadcastPairs: Array<[number[], number[]]> = [

@@ -2,10 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerNativeBackend } from '../src/backend/native/backend';
 
-/**
- * null when the native backend registered, else the loader's explanation. Decided synchronously at
- * load time so suites can define their checks only when the addon exists (no skipped tests).
- */
+/** null when the native backend registered, else the loader's explanation (decided once, at load time). */
 export const nativeUnavailableReason: string | null = (() => {
   try {
     registerNativeBackend();
@@ -14,6 +11,25 @@ export const nativeUnavailableReason: string | null = (() => {
     return (e as Error).message;
   }
 })();
+
+/**
+ * A suite that needs the native backend. Without the addon its tests still show, as pending, with the reason in
+ * the suite's title (`this.skip()` in a first `before` hook) — unless D2L_REQUIRE_NATIVE=1 (set by .ci/run, which
+ * installs libdnnl-dev): then the hook fails and so does the suite.
+ */
+export function describeNative(title: string, body: (this: Mocha.Suite) => void,
+                               reason: string | null = nativeUnavailableReason): Mocha.Suite {
+  const why = reason?.split('\n')[0];
+  return describe(why === undefined ? title : `${title} (pending: ${why})`, function () {
+    if (reason !== null) {
+      before(function () {
+        if (process.env.D2L_REQUIRE_NATIVE === '1') throw new Error(`D2L_REQUIRE_NATIVE=1 but ${reason}`);
+        this.skip();
+      });
+    }
+    body.call(this);
+  });
+}
 
 /** Deterministic pseudo-random normal data (no dependence on tfjs' RNG or backend). */
 export function randn(n: number, seed: number, scale = 1): Float32Array {

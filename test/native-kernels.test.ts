@@ -5,7 +5,7 @@
 // missing build fails.
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { expectSameOnBackends, nativeUnavailableReason, randn } from './native-helpers';
+import { describeNative, expectSameOnBackends, nativeUnavailableReason, randn } from './native-helpers';
 
 type Pad = 'same' | 'valid' | number;
 
@@ -18,7 +18,7 @@ describe('native backend availability', function () {
   });
 });
 
-if (reason === null) describe('native backend kernels vs cpu', function () {
+describeNative('native backend kernels vs cpu', function () {
   after(async () => { await tf.setBackend('cpu'); });
 
   const t4 = (shape: [number, number, number, number], seed: number, scale = 1): tf.Tensor4D =>

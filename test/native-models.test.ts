@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as models from '../src/models';
 import { softmaxCrossEntropy } from '../src/train/step';
 import { seededRandom } from '../src/train/seed';
-import { nativeUnavailableReason, randn, relError } from './native-helpers';
+import { describeNative, randn, relError } from './native-helpers';
 
 interface Case {
   name: string;
@@ -40,7 +40,7 @@ async function lossAndGrads(backend: string, net: tf.Sequential, X: Float32Array
   return out;
 }
 
-if (nativeUnavailableReason === null) describe('native backend: whole-model gradients vs cpu', function () {
+describeNative('native backend: whole-model gradients vs cpu', function () {
   // The pure-JS cpu reference needs seconds per model, much more on shared cores.
   this.timeout(900_000);
   after(async () => { await tf.setBackend('cpu'); });

@@ -1,12 +1,16 @@
 /**
- * `applyProfile` (runner ⇄ notebooks contract) and the profile tables: book values, explicit values kept, `auto`,
- * clear errors, and input sizes that the architectures accept.
+ * The profile tables and the one parameter channel (runner ⇄ notebooks contract): book values, `d2l.settings` in
+ * the kernel (`auto`, `D2L_PROFILE`), `d2l run --profile/-p` resolved into the injected cell of the real chapter
+ * notebooks (explicit values win), clear errors, and input sizes that the architectures accept.
  */
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import {
-  PROFILE_NAMES, PROFILE_SECTIONS, applyProfile, bookParameters, profileValues, resolveProfileName,
+  PROFILE_NAMES, PROFILE_SECTIONS, bookParameters, profileValues, resolveProfileName, settings,
 } from '../src/profiles';
+import { generateAll } from '../scripts/notebooks/build';
+import { parseNotebook } from '../src/jupyter/nbformat';
+import { injectParameters } from '../src/runner/params';
 import { layerShapes } from '../src/models/shapes';
 import { alexnet } from '../src/models/alexnet';
 import { nin } from '../src/models/nin';
@@ -18,7 +22,17 @@ import { lenetBN } from '../src/models/lenet-bn';
 
 const quiet = { log: () => undefined };
 
-describe('applyProfile', () => {
+/** The assignments `d2l run` would inject into a committed chapter notebook for these arguments. */
+function injected(file: string, asked: Array<[string, unknown]>): Record<string, unknown> {
+  const nb = parseNotebook(generateAll().get(file)!, file);
+  const out = injectParameters(nb, asked, file);
+  const at = out.cells.findIndex((c) => (c.metadata.tags ?? []).includes('injected-parameters'));
+  assert.ok((out.cells[at - 1].metadata.tags ?? []).includes('parameters'), 'right after the parameters cell');
+  return Object.fromEntries(out.cells[at].source.split('\n').filter((l) => !l.startsWith('//'))
+    .map((l) => /^(\w+) = (.*);$/.exec(l)!).map((m) => [m[1], JSON.parse(m[2])]));
+}
+
+describe('profiles: the one parameter channel', () => {
   const book71 = { numEpochs: 10, batchSize: 128, lr: 0.01, resize: 224, trainLimit: 0, testLimit: 0 };
 
   it('has the book values of chapter7.md §1', () => {
@@ -31,21 +45,27 @@ describe('applyProfile', () => {
     assert.deepEqual(bookParameters('7.7'), { ...book71, batchSize: 256, lr: 0.1, resize: 96 });
   });
 
-  it('returns the profile values for parameters left at the book values', () => {
+  it('d2l.settings gives each profile\'s values (book: the book\'s), in the order the notebook declares them', () => {
     for (const section of PROFILE_SECTIONS) {
-      const book = bookParameters(section);
-      assert.deepEqual(applyProfile(section, 'book', book, quiet), book);
-      for (const p of PROFILE_NAMES) assert.deepEqual(applyProfile(section, p, book, quiet), profileValues(section, p));
+      assert.deepEqual(settings(section, 'book', quiet), bookParameters(section));
+      for (const p of PROFILE_NAMES) {
+        const values = settings(section, p, quiet);
+        assert.deepEqual(values, profileValues(section, p));
+        assert.deepEqual(Object.keys(values), Object.keys(bookParameters(section)));
+      }
     }
   });
 
-  it('keeps values set explicitly (different from the book) whatever the profile', () => {
-    const current = { ...book71, lr: 0.05, numEpochs: 2 };
-    const out = applyProfile('7.1', 'cpu', current, quiet);
-    assert.equal(out.lr, 0.05);
-    assert.equal(out.numEpochs, 2);
-    assert.equal(out.resize, profileValues('7.1', 'cpu').resize);
-    assert.equal(applyProfile('7.1', 'smoke', { ...book71, trainLimit: 999 }, quiet).trainLimit, 999);
+  it('d2l run resolves --profile into the injected values of a chapter notebook, and -p values win', () => {
+    assert.deepEqual(injected('7.1-alexnet.ipynb', [['profile', 'cpu'], ['lr', 0.02], ['numEpochs', 2]]),
+      { profile: 'cpu', ...profileValues('7.1', 'cpu'), lr: 0.02, numEpochs: 2 });
+    assert.deepEqual(injected('7.1-alexnet.ipynb', [['profile', 'smoke'], ['trainLimit', 999]]).trainLimit, 999);
+    for (const section of PROFILE_SECTIONS) {
+      const file = [...generateAll().keys()].find((f) => f.startsWith(`${section}-`))!;
+      for (const p of PROFILE_NAMES) assert.deepEqual(injected(file, [['profile', p]]), { profile: p, ...profileValues(section, p) });
+    }
+    // without a profile, only what was asked (the kernel resolves auto)
+    assert.deepEqual(injected('7.6-resnet.ipynb', [['numEpochs', 1]]), { numEpochs: 1 });
   });
 
   it('lets D2L_PROFILE stand in for auto only (for clients such as nbconvert that cannot inject parameters)', () => {
@@ -53,8 +73,7 @@ describe('applyProfile', () => {
     try {
       process.env.D2L_PROFILE = 'smoke';
       const lines: string[] = [];
-      assert.deepEqual(applyProfile('7.6', 'auto', bookParameters('7.6'), { gpu: false, log: (l) => lines.push(l) }),
-        profileValues('7.6', 'smoke'));
+      assert.deepEqual(settings('7.6', 'auto', { gpu: false, log: (l: string) => lines.push(l) }), profileValues('7.6', 'smoke'));
       assert.match(lines[0], /profile 'smoke' \(auto: from D2L_PROFILE\)/);
       assert.equal(resolveProfileName('book', { gpu: false }), 'book');
       process.env.D2L_PROFILE = 'fast';
@@ -67,22 +86,22 @@ describe('applyProfile', () => {
   it('resolves auto to book on a GPU backend and cpu otherwise, and says how to change it', () => {
     const lines: string[] = [];
     const log = (l: string) => lines.push(l);
-    assert.deepEqual(applyProfile('7.6', 'auto', bookParameters('7.6'), { gpu: true, log }), bookParameters('7.6'));
+    assert.deepEqual(settings('7.6', 'auto', { gpu: true, log }), bookParameters('7.6'));
     assert.match(lines[0], /profile 'book' \(auto: a GPU backend/);
     lines.length = 0;
-    assert.deepEqual(applyProfile('7.6', 'auto', bookParameters('7.6'), { gpu: false, log }), profileValues('7.6', 'cpu'));
-    assert.match(lines[0], /profile 'cpu' \(auto: no GPU backend/);
+    assert.deepEqual(settings('7.6', 'auto', { gpu: false, log }), profileValues('7.6', 'cpu'));
+    assert.match(lines[0], /profile 'cpu' \(auto: no GPU backend.*for ResNet-18: numEpochs=3, batchSize=64/);
     assert.ok(lines.some((l) => l.includes("profile = 'book'") && l.includes('d2l run --profile book')));
     assert.equal(resolveProfileName('auto', { gpu: false }), 'cpu');
     assert.equal(resolveProfileName('smoke'), 'smoke');
   });
 
-  it('rejects unknown profiles, sections and parameters with the known names', () => {
-    assert.throws(() => applyProfile('7.1', 'fast', book71, quiet), /unknown profile 'fast'.*auto, book, cpu, smoke/);
-    assert.throws(() => applyProfile('7.9', 'book', book71, quiet), /unknown section '7\.9'.*7\.1/);
-    assert.throws(() => applyProfile('7.5', 'book', { ...bookParameters('7.5'), resize: 96 }, quiet),
-      /unknown parameter\(s\) resize.*numEpochs, batchSize, lr, trainLimit, testLimit/);
-    assert.throws(() => applyProfile('7.1', 'book', { ...book71, lr: NaN }, quiet), /lr must be a finite number/);
+  it('rejects unknown profiles, sections and parameters, and non-numeric settings, with the known names', () => {
+    assert.throws(() => settings('7.1', 'fast', quiet), /unknown profile 'fast'.*auto, book, cpu, smoke/);
+    assert.throws(() => settings('7.9', 'book', quiet), /unknown section '7\.9'.*7\.1/);
+    assert.throws(() => injected('7.5-batch-norm.ipynb', [['profile', 'book'], ['resize', 96]]),
+      /unknown parameter 'resize'; the parameters cell declares profile, numEpochs, batchSize, lr, trainLimit, testLimit/);
+    assert.throws(() => injected('7.1-alexnet.ipynb', [['lr', 'fast']]), /lr must be a finite number for section 7\.1's notebook, got "fast"/);
   });
 
   it('shrinks every section for cpu and smoke (fewer epochs, subsets where the book uses all data)', () => {

@@ -1,15 +1,18 @@
 /**
- * The committed chapter notebooks: generated (one source with the library), clean (no outputs), deterministically
- * formatted, with the runner's `parameters` cell at the book's values and the content issue 5 asks for.
+ * The committed chapter notebooks: generated from their Markdown sources (one source with the library), clean (no
+ * outputs), deterministically formatted, with the runner's `parameters` cell for the section and the content
+ * issue 5 asks for; and the source format itself.
  */
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { NOTEBOOK_DIR, generateAll } from '../scripts/notebooks/build';
-import { cellId, serializeNotebook, toSourceLines } from '../scripts/notebooks/format';
-import { collectRegions, parseRegions, regionCellSource } from '../scripts/notebooks/regions';
-import { joinCjkLines } from '../scripts/notebooks/cells';
-import { applyProfile, bookParameters } from '../src/profiles';
+import { NOTEBOOK_DIR, SOURCE_DIR, generateAll } from '../scripts/notebooks/build';
+import { cellId } from '../scripts/notebooks/format';
+import { collectRegions, parseRegions, regionCellSource, regionScope } from '../scripts/notebooks/regions';
+import { parseSource, readSource, SourceError } from '../scripts/notebooks/source';
+import { exerciseNotebook } from '../scripts/exercises/cells';
+import { parseNotebook, serializeNotebook, splitLines } from '../src/jupyter/nbformat';
+import { bookParameters } from '../src/profiles';
 
 interface Cell {
   cell_type: string; id: string; metadata: Record<string, any>; source: string[];
@@ -38,25 +41,21 @@ const codeCells = (nb: Notebook) => nb.cells.filter((c) => c.cell_type === 'code
 const allCode = (nb: Notebook) => codeCells(nb).map(src).join('\n');
 const allMarkdown = (nb: Notebook) => nb.cells.filter((c) => c.cell_type === 'markdown').map(src).join('\n');
 
-/** Parses `let a = 1, b = 'x';` lines into name → value (numbers and quoted strings). */
-function parseLets(source: string): Record<string, number | string> {
-  const values: Record<string, number | string> = {};
-  for (const line of source.split('\n')) {
-    const m = /^let\s+(.*?);/.exec(line.trim());
-    if (!m) continue;
-    for (const part of m[1].split(',')) {
-      const [name, raw] = part.split('=').map((s) => s.trim());
-      values[name] = /^['"]/.test(raw) ? raw.slice(1, -1) : Number(raw);
-    }
-  }
-  return values;
+/** Parses `a = 1, b = 0.05` into name → number. */
+function parseAssignments(text: string): Record<string, number> {
+  return Object.fromEntries(text.split(',').map((part) => {
+    const [name, raw] = part.split('=').map((x) => x.trim());
+    return [name, Number(raw)];
+  }));
 }
 
 describe('chapter notebooks', () => {
   const generated = generateAll();
 
-  it('are exactly what the generator writes (run scripts/notebooks/build.ts after editing)', () => {
+  it('are exactly what the generator writes from notebooks/src/*.md (run npm run notebooks after editing)', () => {
     assert.deepEqual([...generated.keys()].sort(), SECTIONS.map((s) => s.file).sort());
+    const sources = fs.readdirSync(SOURCE_DIR).filter((f) => /^7\.\d-.*\.md$/.test(f)).sort();
+    assert.deepEqual(sources, SECTIONS.map((s) => s.file.replace(/\.ipynb$/, '.md')).sort());
     for (const [file, content] of generated) {
       assert.equal(fs.readFileSync(path.join(NOTEBOOK_DIR, file), 'utf8'), content, `${file} is stale`);
     }
@@ -77,9 +76,10 @@ describe('chapter notebooks', () => {
         assert.equal(nb.nbformat_minor, 5);
         assert.deepEqual(nb.metadata.kernelspec, { display_name: 'TypeScript (d2l)', language: 'typescript', name: 'd2l' });
         assert.equal(nb.metadata.language_info.name, 'typescript');
+        assert.deepEqual(nb.metadata.d2l, { section }, 'the runner resolves --profile from metadata.d2l.section');
         // sort_keys=True, indent=1, ensure_ascii=False, trailing newline
         assert.equal(text, `${JSON.stringify(JSON.parse(text), Object.keys(flattenKeys(nb)).sort(), 1)}\n`);
-        assert.equal(text, serializeNotebook(nb));
+        assert.equal(text, serializeNotebook(parseNotebook(text)));
       });
 
       it('has no outputs, null execution counts and unique stable cell ids', () => {
@@ -112,19 +112,20 @@ describe('chapter notebooks', () => {
         }
       });
 
-      it('has one parameters cell at the book values, followed by the profile cell', () => {
+      it('has one parameters cell: profile auto, the section\'s settings from one call, the book values noted', () => {
         const params = nb.cells.filter((c) => (c.metadata.tags ?? []).includes('parameters'));
         assert.equal(params.length, 1);
-        const values = parseLets(src(params[0]));
-        assert.equal(values.profile, 'auto');
-        const { profile, ...hyper } = values;
-        assert.deepEqual(Object.keys(hyper).sort(), Object.keys(bookParameters(section)).sort());
-        const numeric = hyper as Record<string, number>;
-        assert.deepEqual(applyProfile(section, 'book', numeric, { log: () => undefined }), numeric);
-        const next = nb.cells[nb.cells.indexOf(params[0]) + 1];
-        assert.equal(next.cell_type, 'code');
-        assert.ok(src(next).includes(`d2l.applyProfile('${section}', profile, {`));
-        for (const name of Object.keys(hyper)) assert.ok(src(next).includes(`${name}: ${name}`), name);
+        const [profileLine, comment, call, ...rest] = src(params[0]).split('\n');
+        assert.equal(profileLine, "let profile = 'auto';");
+        assert.deepEqual(rest, []);
+        const names = Object.keys(bookParameters(section));
+        assert.equal(call, `let { ${names.join(', ')} } = d2l.settings('${section}', profile);`);
+        const book = bookParameters(section);
+        const noted = parseAssignments(comment.replace(/^\/\/ 书中的设置：/, ''));
+        assert.deepEqual(noted, Object.fromEntries(names.filter((n) => !/Limit$/.test(n)).map((n) => [n, book[n]])));
+        // The settings are resolved in that one place (the runner injects its values right after it)
+        const resolving = codeCells(nb).filter((c) => /d2l\.(settings|applyProfile)\(/.test(src(c)));
+        assert.deepEqual(resolving, params);
       });
 
       it('shows the definitions, shapes, figure, training run and result report', () => {
@@ -137,7 +138,14 @@ describe('chapter notebooks', () => {
         assert.match(code, /await d2l\.trainCh6\(\w+, trainIter, testIter, numEpochs, lr, d2l\.tryGpu\(\)\)/);
         assert.match(code, /d2l\.reportResult\(\{\s*section: '7\.\d'/);
         // tslab turns shorthand properties of earlier cells' names into ReferenceErrors: none in our code cells
-        assert.doesNotMatch(code, /\{\s*(numEpochs|batchSize|lr|resize|trainLimit|testLimit)\s*[,}]/);
+        // (the parameters cell's `let { … } =` declares the names, which tslab compiles correctly)
+        const others = codeCells(nb).filter((c) => !(c.metadata.tags ?? []).includes('parameters')).map(src).join('\n');
+        assert.doesNotMatch(others, /\{\s*(numEpochs|batchSize|lr|resize|trainLimit|testLimit)\s*[,}]/);
+        // every training setting reaches the report
+        const report = codeCells(nb).map(src).filter((c) => c.includes('d2l.reportResult(')).join('\n');
+        for (const name of Object.keys(bookParameters(section)).filter((n) => !/Limit$/.test(n))) {
+          assert.ok(report.includes(`${name}: ${name}`), `reportResult gets ${name}`);
+        }
       });
 
       it(`ends with the section's ${exercises} exercises`, () => {
@@ -180,18 +188,54 @@ describe('chapter notebooks', () => {
   });
 });
 
-describe('notebook generator helpers', () => {
+describe('notebook sources and generator', () => {
   it('splits cell text into nbformat source lines', () => {
-    assert.deepEqual(toSourceLines('a\nb\n\nc'), ['a\n', 'b\n', '\n', 'c']);
-    assert.deepEqual(toSourceLines(''), []);
+    assert.deepEqual(splitLines('a\nb\n\nc'), ['a\n', 'b\n', '\n', 'c']);
+    assert.deepEqual(splitLines(''), []);
   });
 
-  it('joins hard-wrapped Chinese lines but keeps block structure', () => {
-    assert.equal(joinCjkLines('第一行\n第二行'), '第一行第二行');
-    assert.equal(joinCjkLines('用\n$x$ 表示'), '用 $x$ 表示');
-    assert.equal(joinCjkLines('列表：\n* 一\n* 二'), '列表：\n* 一\n* 二');
-    assert.equal(joinCjkLines('段落。\n\n下一段'), '段落。\n\n下一段');
-    assert.equal(joinCjkLines('English\nline'), 'English\nline');
+  it('reads prose, +++ breaks, ts fences and directives with options (other fences stay prose)', () => {
+    const doc = parseSource([
+      '---', 'section: 7.6', '---', '', '# Title', '', 'Prose with `code`.', '', '```text', '+++ not a break', '```',
+      '+++', 'Second cell.', '', '```ts', 'const x = 1;', '', 'x', '```', '```{region} Residual', '```', '',
+      '````{tests} t1', ':points: 2', 'a();', '```{hidden-tests}', 'b();', '```', '````', ':::{answer} q', ':points: 1',
+      'Because.', ':::',
+    ].join('\n'), 'x.md');
+    assert.deepEqual(doc.meta, { section: '7.6' });
+    assert.deepEqual(doc.blocks.map((b) => (b.kind === 'directive' ? `{${b.name}} ${b.arg}` : b.kind)),
+      ['markdown', 'markdown', 'code', '{region} Residual', '{tests} t1', '{answer} q']);
+    assert.equal((doc.blocks[0] as { text: string }).text, '# Title\n\nProse with `code`.\n\n```text\n+++ not a break\n```');
+    assert.equal((doc.blocks[2] as { text: string }).text, 'const x = 1;\n\nx');
+    const tests = doc.blocks[4] as { options: Record<string, string>; body: string; at: { line: number } };
+    assert.deepEqual(tests.options, { points: '2' });
+    assert.equal(tests.body, 'a();\n```{hidden-tests}\nb();\n```');
+    assert.equal(tests.at.line, 23);
+  });
+
+  it('rejects unclosed fences and front matter, naming file and line', () => {
+    assert.throws(() => parseSource('text\n```ts\nx', 'a.md'), /^SourceError: a\.md:2: '```ts' is never closed/);
+    assert.throws(() => parseSource('---\nsection 7.1\n---', 'b.md'), /b\.md:2: front matter line is not 'key: value'/);
+    assert.throws(() => parseSource('```text\nnever closed', 'c.md'), SourceError);
+  });
+
+  it('expands includes, substituting {{ name }} in their prose', () => {
+    const doc = readSource(path.join(SOURCE_DIR, '7.6-resnet.md'), path.resolve(__dirname, '..'), { file: '7.6-resnet.ipynb' });
+    const prose = doc.blocks.filter((b) => b.kind === 'markdown').map((b) => (b as { text: string }).text).join('\n');
+    assert.ok(prose.includes('notebooks/7.6-resnet.ipynb'));
+    assert.ok(!prose.includes('{{'));
+    assert.ok(doc.blocks.some((b) => b.kind === 'directive' && b.name === 'parameters'));
+    assert.ok(!doc.blocks.some((b) => b.kind === 'directive' && b.name === 'include'));
+  });
+
+  it('builds exercise cells with nbgrader roles; hidden tests go between the markers', () => {
+    const doc = parseSource([':::{exercise} intro', 'Do it.', ':::', '````{tests} t', ':points: 3', 'a();',
+      '```{hidden-tests}', 'b();', '```', 'c();', '````'].join('\n'), 'e.md');
+    const [intro, tests] = exerciseNotebook(doc, 'e.ipynb').cells;
+    assert.deepEqual(intro.metadata.nbgrader, { grade: false, grade_id: 'intro', locked: true, schema_version: 3, solution: false, task: false });
+    assert.equal(tests.source, 'a();\n// BEGIN HIDDEN TESTS\nb();\n// END HIDDEN TESTS\nc();');
+    assert.deepEqual(tests.metadata.nbgrader, { grade: true, grade_id: 't', locked: true, points: 3, schema_version: 3, solution: false, task: false });
+    assert.throws(() => exerciseNotebook(parseSource('Just prose.', 'p.md'), 'p.ipynb'), /p\.md:1: every cell of an exercise notebook needs a role/);
+    assert.throws(() => exerciseNotebook(parseSource('```{tests} t\nx\n```', 'q.md'), 'q.ipynb'), /q\.md:1: \{tests\} t needs ':points: N'/);
   });
 
   it('parses regions and rejects unclosed or crossed markers', () => {
@@ -200,6 +244,35 @@ describe('notebook generator helpers', () => {
     assert.equal(regionCellSource(ok[0]), 'function a() {}');
     assert.throws(() => parseRegions('// #region book:a\ncode\n', 'f.ts'), /never closed/);
     assert.throws(() => parseRegions('// #region book:a\n// #endregion book:b\n', 'f.ts'), /does not close/);
+  });
+
+  it('finds the library names a region uses from its file\'s imports and exports (values and types apart)', () => {
+    const file = [
+      "import * as tf from '@tensorflow/tfjs';",
+      "import { Base, Args, helper, unused } from './lib';",
+      'export interface Opts extends Args { k?: number }',
+      'function notExported() {}',
+      '// #region book:Block',
+      'class Block extends Base {',
+      '  readonly helper = 1;',
+      '  constructor(o: Opts, a: Args = {}) { super(a); this.x = helper(o.k, tf.ones([1])); }',
+      '}',
+      'const local = { Base: 1 }.Base;',
+      '// #endregion book:Block',
+      'export { Block };',
+    ].join('\n');
+    const [region] = parseRegions(file, 'lib/block.ts');
+    const { uses, declares } = regionScope(region, file, [region]);
+    assert.deepEqual(uses.map((u) => `${u.name}:${u.value ? 'v' : ''}${u.type ? 't' : ''}`), ['Base:v', 'Args:t', 'helper:v', 'Opts:t']);
+    assert.deepEqual(declares, ['Block', 'local']);
+  });
+
+  it('uses every book region of the library in some notebook (none kept for nothing)', () => {
+    const shown = new Set<string>();
+    for (const text of generateAll().values()) {
+      for (const c of (JSON.parse(text) as Notebook).cells) if (c.metadata.d2l?.region) shown.add(c.metadata.d2l.region);
+    }
+    assert.deepEqual([...collectRegions(ROOT).keys()].filter((name) => !shown.has(name)), []);
   });
 });
 

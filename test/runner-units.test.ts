@@ -3,14 +3,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { newCodeCell, Notebook, parseNotebook } from '../src/jupyter/nbformat';
-import { extractMetrics, extractResults } from '../src/runner/metrics';
 import { declaredParameters, injectParameters, parseParameterArg } from '../src/runner/params';
-import { checkProfileName, PROFILE_CHOICES } from '../src/runner/profiles';
+import { checkProfileName, PROFILE_CHOICES, PROFILE_NAMES, profileValues } from '../src/profiles';
 import { setDisplaySink, MimeBundle } from '../src/display/protocol';
-import { reportResult, RESULT_MIME, resultText } from '../src/runner/result';
+import { extractResults, reportResult, RESULT_MIME, resultText } from '../src/runner/result';
+import type { NotebookRun } from '../src/runner/execute';
 import { collectNotebooks, parseShard, selectShard } from '../src/runner/select';
 import { firstLine } from '../src/runner/progress';
-import { resultsTable, textTable } from '../src/runner/summary';
+import { resultRows, resultsTable, summaryTable, textTable } from '../src/runner/summary';
 import { parseRunArgs } from '../src/cli/run';
 import { splitCommand } from '../src/util/cli-args';
 
@@ -53,6 +53,9 @@ describe('runner: parameters', () => {
     ].join('\n');
     assert.deepEqual(declaredParameters(src).map((p) => `${p.kind} ${p.name}`),
       ['let profile', 'let numEpochs', 'let batchSize', 'const fixed', 'var lr', 'let s', 'let resize']);
+    // destructuring, as the chapter notebooks declare their settings
+    const settings = "let { numEpochs, batchSize = 2, lr: rate, ...rest } = d2l.settings('7.6', profile);\nlet [a, { b }] = pair;";
+    assert.deepEqual(declaredParameters(settings).map((p) => p.name), ['numEpochs', 'batchSize', 'rate', 'rest', 'a', 'b']);
   });
 
   it('injects assignments after the parameters cell, profile first, replacing an earlier injection', () => {
@@ -92,14 +95,39 @@ describe('runner: parameters', () => {
 });
 
 describe('runner: profiles', () => {
-  it('accepts the profiles the notebooks define, plus auto', () => {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const { PROFILE_NAMES } = require('../src/profiles') as { PROFILE_NAMES: readonly string[] };
+  it('accepts the profiles the notebooks define, plus auto (one list, src/profiles.ts)', () => {
     assert.deepEqual([...PROFILE_CHOICES].sort(), ['auto', ...PROFILE_NAMES].sort());
+    for (const p of PROFILE_CHOICES) checkProfileName(p);
   });
 
   it('rejects an unknown profile listing the choices', () => {
     assert.throws(() => checkProfileName('fast'), /unknown profile 'fast'; choose one of auto, book, cpu, smoke/);
+  });
+
+  it('loads without TensorFlow.js, so d2l run checks and resolves profiles cheaply', () => {
+    const { spawnSync } = require('child_process') as typeof import('child_process');
+    const probe = `require(${JSON.stringify(path.join(__dirname, '..', 'src', 'profiles'))}).profileValues('7.6', 'smoke');` +
+      "if (Object.keys(require.cache).some((f) => f.includes('@tensorflow'))) { console.error('tfjs loaded'); process.exit(1); }";
+    const r = spawnSync(process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), '-e', probe], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+  });
+
+  it('resolves --profile into the section\'s concrete values for a chapter notebook; -p overrides win', () => {
+    const nb = notebook("let profile = 'auto';\nlet { numEpochs, batchSize, lr, resize, trainLimit, testLimit } = d2l.settings('7.6', profile);");
+    nb.metadata.d2l = { section: '7.6' };
+    const out = injectParameters(nb, [['profile', 'smoke'], ['numEpochs', 2]], '7.6-resnet.ipynb');
+    const smoke = { ...profileValues('7.6', 'smoke'), numEpochs: 2 };
+    assert.equal(out.cells[2].source, [
+      '// Parameters injected by `d2l run`',
+      "// profile 'smoke' of section 7.6 (src/profiles.ts), with numEpochs from -p; these values replace the ones above",
+      'profile = "smoke";',
+      ...Object.entries(smoke).map(([name, value]) => `${name} = ${value};`),
+    ].join('\n'));
+    // auto is decided by the kernel (GPU or not): only the name is injected, like any other notebook's
+    assert.equal(injectParameters(nb, [['profile', 'auto']], 'n.ipynb').cells[2].source,
+      '// Parameters injected by `d2l run`\nprofile = "auto";');
+    assert.throws(() => injectParameters(nb, [['profile', 'smoke'], ['epochs', 1]], 'n.ipynb'),
+      /unknown parameter 'epochs'; the parameters cell declares profile, numEpochs, batchSize, lr, resize, trainLimit, testLimit\./);
   });
 });
 
@@ -146,29 +174,39 @@ describe('runner: selection and command line', () => {
   });
 });
 
-describe('runner: metrics and summary', () => {
+describe('runner: results and summary', () => {
   const executed = parseNotebook(JSON.stringify({
     nbformat: 4, nbformat_minor: 5, metadata: {},
     cells: [{
       cell_type: 'code', metadata: {}, source: 'train()', execution_count: 1,
       outputs: [
         { output_type: 'stream', name: 'stdout', text: 'loss 0.900, train acc 0.500, test acc 0.400\n' },
-        { output_type: 'stream', name: 'stderr', text: 'epoch 1\rloss 0.245, train acc 0.910, test acc 0.893\n' },
         { output_type: 'display_data', metadata: {}, data: { 'text/plain': '4321.5 examples/sec on wasm (cpu:0)' } },
         { output_type: 'display_data', metadata: {}, data: { [RESULT_MIME]: { section: '7.5', model: 'LeNet-BN', params: 61706, trainAcc: 0.91 }, 'text/plain': 'd2l result: …' } },
+        { output_type: 'execute_result', execution_count: 1, metadata: {}, data: { [RESULT_MIME]: { section: '7.5', model: 'LeNet-BN (concise)', loss: 0.245, trainAcc: 0.92, testAcc: 0.893, examplesPerSec: 8021.5, device: 'native:cpu:0' }, 'text/plain': 'd2l result: …' } },
       ],
     }],
   }));
+  const run = (input: string, results = extractResults(executed)): NotebookRun =>
+    ({ input, output: `out/${input}`, status: 'ok', durationMs: 61_000, failures: [], results });
 
-  it('reads the last accuracy line and the speed line', () => {
-    const m = extractMetrics(executed);
-    assert.deepEqual([m.loss, m.trainAcc, m.testAcc, m.examplesPerSec, m.device], [0.245, 0.91, 0.893, 4321.5, 'wasm (cpu:0)']);
-    assert.deepEqual(m.lines, ['loss 0.245, train acc 0.910, test acc 0.893', '4321.5 examples/sec on wasm (cpu:0)']);
+  it('reads the reported results only (printed lines are not results)', () => {
+    assert.deepEqual(extractResults(executed), [
+      { section: '7.5', model: 'LeNet-BN', params: 61706, trainAcc: 0.91 },
+      { section: '7.5', model: 'LeNet-BN (concise)', loss: 0.245, trainAcc: 0.92, testAcc: 0.893, examplesPerSec: 8021.5, device: 'native:cpu:0' },
+    ]);
+    assert.deepEqual(resultRows([run('a.ipynb', []), run('b.ipynb')]).map((r) => r.model), ['LeNet-BN', 'LeNet-BN (concise)']);
   });
 
-  it('collects reported results and renders them as a table', () => {
-    const results = extractResults(executed);
-    assert.deepEqual(results, [{ section: '7.5', model: 'LeNet-BN', params: 61706, trainAcc: 0.91 }]);
+  it('shows each notebook\'s last result in its summary row, and "-" for a notebook that reported none', () => {
+    const lines = summaryTable([run('7.5-batch-norm.ipynb'), run('plain.ipynb', [])]).split('\n');
+    assert.match(lines[0], /^notebook\s+status\s+duration\s+loss\s+train acc\s+test acc\s+examples\/sec$/);
+    assert.match(lines[2], /^7\.5-batch-norm\.ipynb\s+ok\s+\S+\s+0\.245\s+0\.920\s+0\.893\s+8021\.5 on native:cpu:0$/);
+    assert.match(lines[3], /^plain\.ipynb\s+ok\s+\S+\s+-\s+-\s+-\s+-$/);
+  });
+
+  it('renders the reported results as a table', () => {
+    const results = extractResults(executed).slice(0, 1);
     const lines = resultsTable(results).split('\n');
     assert.match(lines[0], /^section\s+model\s+parameters\s+backend\s+profile\s+examples\/sec\s+train acc\s+test acc$/);
     assert.match(lines[2], /^7\.5\s+LeNet-BN\s+61\.7k\s+-\s+-\s+-\s+0\.910\s+-$/);

@@ -219,15 +219,18 @@ describe('d2l run (on the d2l kernel)', function () {
     assert.deepEqual(summary.notebooks.map((n: any) => [n.input, n.status]), [['set/a.ipynb', 'ok'], ['set/b.ipynb', 'ok']]);
   });
 
-  it('--shard i/n runs a stable subset of a directory and the summary shows its metric lines', async () => {
+  it('--shard i/n runs a stable subset of a directory and the summary shows its reported result', async () => {
     const ws = workspace();
     const r = await run(['set', '--shard', '3/3', '--out', 'executed', '--json', 'summary.json'], ws);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(fs.readdirSync(path.join(ws.dir, 'executed')), ['c.ipynb']);
     const summary = JSON.parse(fs.readFileSync(path.join(ws.dir, 'summary.json'), 'utf8'));
     assert.equal(summary.notebooks.length, 1);
-    const m = summary.notebooks[0].metrics;
+    const [m] = summary.notebooks[0].results;
     assert.deepEqual([m.loss, m.trainAcc, m.testAcc, m.examplesPerSec, m.device], [0.245, 0.91, 0.893, 4321.5, 'cpu']);
+    assert.deepEqual(summary.results, [m]);
+    // the printed line that looks like the book's is not read: the row shows the reported result only
     assert.match(r.stdout, /set\/c\.ipynb\s+ok\s+\S+\s+0\.245\s+0\.910\s+0\.893\s+4321\.5 on cpu/);
+    assert.match(r.stdout, /results\n.*\n.*\nc\s+fixture\s+-\s+cpu\s+-\s+4321\.5\s+0\.910\s+0\.893/);
   });
 });

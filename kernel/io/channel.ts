@@ -20,13 +20,21 @@ export interface ChannelHandlers {
 export class IoChannel {
   private closed = false;
 
-  private constructor(private readonly worker: Worker, readonly shared: Int32Array) {}
+  /** `epoch`: the time origin of Slot.SelfSignalAt (Date.now() when the channel opened). */
+  private constructor(private readonly worker: Worker, readonly shared: Int32Array, private readonly epoch: number) {}
+
+  /** True if our own I/O thread sent a SIGINT within `ms` (see Slot.SelfSignalAt). */
+  recentSelfSignal(ms = 500): boolean {
+    const at = Atomics.load(this.shared, Slot.SelfSignalAt);
+    return at !== 0 && Date.now() - this.epoch - at < ms;
+  }
 
   /** Starts the I/O thread and resolves once all five sockets are bound. */
   static async open(conn: ConnectionInfo, session: string, handlers: ChannelHandlers): Promise<IoChannel> {
     const buffer = new SharedArrayBuffer(SHARED_BYTES);
-    const worker = startIoThread({ conn, session, shared: buffer });
-    const channel = new IoChannel(worker, new Int32Array(buffer));
+    const epoch = Date.now();
+    const worker = startIoThread({ conn, session, shared: buffer, epoch });
+    const channel = new IoChannel(worker, new Int32Array(buffer), epoch);
     await new Promise<void>((resolve, reject) => {
       worker.on('message', (m: FromIo) => {
         switch (m.kind) {
@@ -108,7 +116,7 @@ export class IoChannel {
   }
 }
 
-function startIoThread(workerData: { conn: ConnectionInfo; session: string; shared: SharedArrayBuffer }): Worker {
+function startIoThread(workerData: { conn: ConnectionInfo; session: string; shared: SharedArrayBuffer; epoch: number }): Worker {
   const file = path.join(__dirname, `thread${path.extname(__filename)}`);
   if (file.endsWith('.ts')) {
     // Development (ts-node): the thread needs the TypeScript loader too. Its eval'd code resolves bare names

@@ -23,6 +23,12 @@ export enum Slot {
   Closed,
   /** Shell messages received so far; each request carries its number (for stop_on_error's abort rule). */
   ShellArrivals,
+  /**
+   * When the I/O thread last sent SIGINT to its own process (ms since `epoch`, see channel.ts). The main thread's
+   * SIGINT handler ignores signals this recent: V8's watchdog already acted on them, and one whose handler runs
+   * late must not interrupt the next cell. A SIGINT from outside (Ctrl+C) interrupts the running cell.
+   */
+  SelfSignalAt,
   /** How many slots there are. */
   Count,
 }

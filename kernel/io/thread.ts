@@ -57,7 +57,7 @@ function sender(sock: zmq.Router | zmq.Publisher, name: string, log: (t: string)
   return { send, drained: () => chain };
 }
 
-async function serve(conn: ConnectionInfo, session: string, shared: Int32Array): Promise<void> {
+async function serve(conn: ConnectionInfo, session: string, shared: Int32Array, epoch: number): Promise<void> {
   const port = parentPort!;
   const post = (m: FromIo): void => port.postMessage(m);
   const log = (text: string): void => post({ kind: 'log', text });
@@ -81,7 +81,7 @@ async function serve(conn: ConnectionInfo, session: string, shared: Int32Array):
     now: () => Date.now(),
     after: (ms, fn) => { const t = realSetTimeout(fn, ms); return () => clearTimeout(t); },
   });
-  const terminator = new Terminator(shared, log);
+  const terminator = new Terminator(shared, epoch, log);
   let closed = false;
 
   port.on('message', (m: ToIo) => {
@@ -139,7 +139,7 @@ class Terminator {
   private session: inspector.Session | null = null;
   private active = 0;
 
-  constructor(private readonly shared: Int32Array, private readonly log: (t: string) => void) {
+  constructor(private readonly shared: Int32Array, private readonly epoch: number, private readonly log: (t: string) => void) {
     // Connected up front: connecting needs nothing from the main thread, but a session made at the last moment
     // has failed to attach while the main thread was busy on some Node versions.
     try {
@@ -173,8 +173,10 @@ class Terminator {
         lastTurn = now;
       }
       const inOp = Atomics.load(this.shared, Slot.InOp) !== 0;
-      if (!inOp && now - start >= FIRST_SIGINT_MS && now - lastSignal >= SIGINT_EVERY_MS) {
+      if (!inOp && now - start >= FIRST_SIGINT_MS && now - lastSignal >= SIGINT_EVERY_MS
+        && Atomics.load(this.shared, Slot.Running) === target) {
         lastSignal = now;
+        Atomics.store(this.shared, Slot.SelfSignalAt, now - this.epoch);
         process.kill(process.pid, 'SIGINT');
       }
       const starved = now - lastTurn >= STARVED_MS;
@@ -192,6 +194,6 @@ class Terminator {
 }
 
 if (parentPort && workerData?.conn) {
-  serve(workerData.conn as ConnectionInfo, String(workerData.session), new Int32Array(workerData.shared as SharedArrayBuffer))
+  serve(workerData.conn as ConnectionInfo, String(workerData.session), new Int32Array(workerData.shared as SharedArrayBuffer), Number(workerData.epoch))
     .catch((e) => parentPort!.postMessage({ kind: 'failed', text: `${e?.message ?? e}` } satisfies FromIo));
 }

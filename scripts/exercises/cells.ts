@@ -1,72 +1,79 @@
 /**
- * Vocabulary of the exercise notebooks: every cell carries nbgrader schema-3 metadata, so `d2l assign`/`d2l grade`
- * and nbgrader itself read the same roles. Text is written as template literals (String.raw semantics, so code
- * like '\n' reaches the notebook as written) and dedented.
+ * The cells of the exercise notebooks, from their Markdown sources (`notebooks/src/exercises/*.md`). Every cell
+ * carries nbgrader schema-3 metadata, so `d2l assign`/`d2l grade` and nbgrader itself read the same roles:
+ *
+ *   :::{exercise} id          read-only instructions (Markdown)
+ *   ```{setup} id             read-only set-up code (imports, helpers the tests use)
+ *   ```{solution} id          the student's cell; the teacher's answer between `// BEGIN SOLUTION` / `// END SOLUTION`
+ *   ````{tests} id            an auto-graded test cell, `:points: N`; a nested ```{hidden-tests} block becomes the
+ *                             part between `// BEGIN HIDDEN TESTS` and `// END HIDDEN TESTS` (removed on release)
+ *   :::{answer} id            a written answer graded by hand, `:points: N` (replaced by "YOUR ANSWER HERE")
  */
 import type { Cell, Notebook } from '../../src/jupyter/nbformat';
-
-/** Our kernel (kernelspec name `d2l`, language `typescript`). */
-export const KERNELSPEC = { display_name: 'TypeScript (d2l)', language: 'typescript', name: 'd2l' };
-export const LANGUAGE_INFO = { file_extension: '.ts', mimetype: 'text/typescript', name: 'typescript' };
-
-function dedent(text: string): string {
-  const lines = text.replace(/\r\n/g, '\n').split('\n');
-  while (lines.length > 0 && lines[0].trim() === '') lines.shift();
-  while (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop();
-  const indents = lines.filter((l) => l.trim() !== '').map((l) => /^ */.exec(l)![0].length);
-  const cut = indents.length > 0 ? Math.min(...indents) : 0;
-  return lines.map((l) => l.slice(cut).replace(/\s+$/, '')).join('\n');
-}
-
-function text(strings: TemplateStringsArray | string, values: unknown[]): string {
-  if (typeof strings === 'string') return dedent(strings);
-  const raw = strings.raw.reduce((acc, s, i) => acc + s.replace(/\\([`$])/g, '$1') + (i < values.length ? String(values[i]) : ''), '');
-  return dedent(raw);
-}
-
-/** Joins hard-wrapped Chinese lines (a line break between two Chinese characters would render as a space). */
-function joinCjk(src: string): string {
-  const cjkEnd = /[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]$/;
-  const blockStart = /^(\s*([*+-]\s|\d+\.\s|#|>|\||```|\$\$)|\s*$)/;
-  const out: string[] = [];
-  let fence = false;
-  for (const line of src.split('\n')) {
-    if (line.trim().startsWith('```')) fence = !fence;
-    const prev = out[out.length - 1];
-    if (!fence && prev !== undefined && cjkEnd.test(prev) && !blockStart.test(line)) out[out.length - 1] = prev + line.trim();
-    else out.push(line);
-  }
-  return out.join('\n');
-}
-
-type Template = [TemplateStringsArray | string, ...unknown[]];
-
-function meta(gradeId: string, role: { grade: boolean; solution: boolean; locked: boolean; points?: number }): Record<string, any> {
-  const m: Record<string, any> = { grade: role.grade, grade_id: gradeId, locked: role.locked, schema_version: 3, solution: role.solution, task: false };
-  if (role.points !== undefined) m.points = role.points;
-  return { nbgrader: m };
-}
-
-const codeCell = (id: string, source: string, metadata: Record<string, any>): Cell =>
-  ({ cell_type: 'code', id, source, metadata, execution_count: null, outputs: [] });
-const mdCell = (id: string, source: string, metadata: Record<string, any>): Cell => ({ cell_type: 'markdown', id, source, metadata });
-
-/** Read-only instructions. */
-export const md = (id: string) => (...t: Template): Cell => mdCell(id, joinCjk(text(t[0], t.slice(1))), meta(id, { grade: false, solution: false, locked: true }));
-/** Read-only set-up code (imports, helpers the tests use). */
-export const setup = (id: string) => (...t: Template): Cell => codeCell(id, text(t[0], t.slice(1)), meta(id, { grade: false, solution: false, locked: true }));
-/** The student's cell; the teacher's answer sits between `// BEGIN SOLUTION` and `// END SOLUTION`. */
-export const solution = (id: string) => (...t: Template): Cell => codeCell(id, text(t[0], t.slice(1)), meta(id, { grade: false, solution: true, locked: false }));
-/** An auto-graded test cell worth `points` (visible asserts, hidden ones between the HIDDEN TESTS markers). */
-export const tests = (id: string, points: number) => (...t: Template): Cell => codeCell(id, text(t[0], t.slice(1)), meta(id, { grade: true, solution: false, locked: true, points }));
-/** A written answer graded by hand; the teacher's model answer is replaced by "YOUR ANSWER HERE" on release. */
-export const answer = (id: string, points: number) => (...t: Template): Cell => mdCell(id, joinCjk(text(t[0], t.slice(1))), meta(id, { grade: true, solution: true, locked: false, points }));
+import { KERNELSPEC, LANGUAGE_INFO } from '../notebooks/format';
+import { Block, DirectiveBlock, SourceError, SourceDoc } from '../notebooks/source';
 
 /** One exercise notebook. */
 export interface ExerciseNotebook {
   /** File name under notebooks/exercises/. */
   file: string;
   cells: Cell[];
+}
+
+interface Role { code: boolean; grade: boolean; solution: boolean; locked: boolean; points: boolean; colon: boolean }
+
+const ROLES: Record<string, Role> = {
+  exercise: { code: false, grade: false, solution: false, locked: true, points: false, colon: true },
+  setup: { code: true, grade: false, solution: false, locked: true, points: false, colon: false },
+  solution: { code: true, grade: false, solution: true, locked: false, points: false, colon: false },
+  tests: { code: true, grade: true, solution: false, locked: true, points: true, colon: false },
+  answer: { code: false, grade: true, solution: true, locked: false, points: true, colon: true },
+};
+
+const HIDDEN_OPEN = '```{hidden-tests}';
+
+function fail(b: Block, message: string): never {
+  throw new SourceError(`${b.at.file}:${b.at.line}: ${message}`);
+}
+
+/** A test cell's source: its nested ```{hidden-tests} block written between nbgrader's HIDDEN TESTS markers. */
+function testSource(b: DirectiveBlock): string {
+  const lines = b.body.split('\n');
+  const open = lines.indexOf(HIDDEN_OPEN);
+  if (open < 0) return b.body;
+  const close = lines.indexOf('```', open + 1);
+  if (close < 0) fail(b, `${HIDDEN_OPEN} is never closed with a line '\`\`\`' (the tests fence needs four backticks)`);
+  if (lines.indexOf(HIDDEN_OPEN, close) >= 0) fail(b, `one ${HIDDEN_OPEN} block per test cell`);
+  return [...lines.slice(0, open), '// BEGIN HIDDEN TESTS', ...lines.slice(open + 1, close), '// END HIDDEN TESTS',
+          ...lines.slice(close + 1)].join('\n');
+}
+
+function cellOf(b: Block): Cell {
+  if (b.kind !== 'directive' || !(b.name in ROLES)) {
+    fail(b, `every cell of an exercise notebook needs a role: ${Object.keys(ROLES).map((r) => `{${r}} id`).join(', ')}` +
+      (b.kind === 'directive' ? ` (got {${b.name}})` : ''));
+  }
+  const role = ROLES[b.name];
+  const id = b.arg;
+  if (!/^[a-zA-Z0-9_-]{1,64}$/.test(id)) fail(b, `{${b.name}} needs a cell id of letters, digits, '-' or '_', got '${id}'`);
+  if (role.colon !== b.colon) fail(b, `{${b.name}} is written ${role.colon ? ':::{' : '```{'}${b.name}} ${id}`);
+  const nbgrader: Record<string, unknown> = {
+    grade: role.grade, grade_id: id, locked: role.locked, schema_version: 3, solution: role.solution, task: false,
+  };
+  if (role.points) {
+    const points = Number(b.options.points);
+    if (!(points > 0)) fail(b, `{${b.name}} ${id} needs ':points: N' (a positive number)`);
+    nbgrader.points = points;
+  }
+  const source = b.name === 'tests' ? testSource(b) : b.body;
+  return role.code
+    ? { cell_type: 'code', id, source, metadata: { nbgrader }, execution_count: null, outputs: [] }
+    : { cell_type: 'markdown', id, source, metadata: { nbgrader } };
+}
+
+/** The exercise notebook a parsed source describes. */
+export function exerciseNotebook(doc: SourceDoc, file: string): ExerciseNotebook {
+  return { file, cells: doc.blocks.map(cellOf) };
 }
 
 /** The nbformat notebook (ids checked: unique, nbformat-4.5 alphabet). */
@@ -78,24 +85,4 @@ export function toNotebook(ex: ExerciseNotebook): Notebook {
     ids.add(c.id!);
   }
   return { nbformat: 4, nbformat_minor: 5, metadata: { kernelspec: KERNELSPEC, language_info: LANGUAGE_INFO }, cells: ex.cells };
-}
-
-/** The set-up cell every exercise notebook starts with: imports, backend, and the assertion helpers. */
-export function commonSetup(id = 'setup'): Cell {
-  return setup(id)`
-    import * as tf from '@tensorflow/tfjs';
-    import * as d2l from 'd2l';
-    import * as assert from 'assert';
-    await d2l.ensureBackend();
-
-    /** Passes when |actual - expected| <= tol * max(1, |expected|). */
-    function assertClose(actual: number, expected: number, tol = 1e-4, what = 'value'): void {
-      const ok = Math.abs(actual - expected) <= tol * Math.max(1, Math.abs(expected));
-      assert.ok(ok, what + ': expected ' + expected + ', got ' + actual);
-    }
-    /** Trainable parameters of a model or layer (weights and biases; BN's gamma and beta). */
-    function trainableParams(net: tf.LayersModel | tf.layers.Layer): number {
-      return net.trainableWeights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b as number), 1), 0);
-    }
-  `;
 }

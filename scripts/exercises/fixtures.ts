@@ -10,55 +10,18 @@ import * as path from 'path';
 import { Cell, Notebook, serializeNotebook, writeFileAtomic } from '../../src/jupyter/nbformat';
 import { releaseNotebook } from '../../src/grading/assign';
 import { gradeId } from '../../src/grading/nbgrader';
-import { answer, md, setup, solution, tests, toNotebook } from './cells';
+import { readSource } from '../notebooks/source';
+import { exerciseNotebook, toNotebook } from './cells';
 
 export const FIXTURES_DIR = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'grading');
 
-/** The teacher's notebook: two functions, their tests, a partial-credit test and a hand-graded answer. */
+/**
+ * The teacher's notebook (./tiny.md, in the exercise sources' format): two functions, their tests, a
+ * partial-credit test (the cell's last value is the fraction of checks passed) and a hand-graded answer.
+ */
 export function tinySource(): Notebook {
-  return toNotebook({ file: 'tiny.ipynb', cells: [
-    md('intro')`
-      # Tiny exercise sheet
-
-      Write \`square\` and \`fib\`.
-    `,
-    setup('setup')`import * as assert from 'assert';`,
-    solution('sq-solution')`
-      function square(x: number): number {
-        // BEGIN SOLUTION
-        return x * x;
-        // END SOLUTION
-      }
-    `,
-    tests('sq-tests', 2)`
-      assert.strictEqual(square(3), 9);
-      // BEGIN HIDDEN TESTS
-      assert.strictEqual(square(-4), 16);
-      assert.strictEqual(square(0.5), 0.25);
-      // END HIDDEN TESTS
-    `,
-    solution('fib-solution')`
-      function fib(n: number): number {
-        // BEGIN SOLUTION
-        let [a, b] = [0, 1];
-        for (let i = 0; i < n; i++) [a, b] = [b, a + b];
-        return a;
-        // END SOLUTION
-      }
-    `,
-    tests('fib-tests', 3)`
-      assert.strictEqual(fib(10), 55);
-      // BEGIN HIDDEN TESTS
-      assert.strictEqual(fib(20), 6765);
-      // END HIDDEN TESTS
-    `,
-    // Partial credit: the cell's last value is the fraction of checks passed.
-    tests('partial-tests', 1)`
-      [square(2) === 4, square(-3) === 9, fib(1) === 1, fib(6) === 8].filter((ok) => ok).length / 4
-    `,
-    md('q-md')`Why does \`fib\` use a loop rather than recursion?`,
-    answer('q-answer', 2)`Recursion without memoization takes exponential time; the loop is linear.`,
-  ] });
+  const root = path.resolve(__dirname, '..', '..');
+  return toNotebook(exerciseNotebook(readSource(path.join(__dirname, 'tiny.md'), root), 'tiny.ipynb'));
 }
 
 type Edit = (cells: Cell[]) => Cell[];

@@ -1,78 +1,64 @@
 /**
- * nbformat 4.5 output of the notebook generator, formatted the way Jupyter itself saves notebooks
- * (`json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False)` plus a newline), so that opening and saving a
- * notebook without edits leaves no diff, and generating twice gives the same bytes.
+ * What every generated notebook shares: the kernelspec, stable cell ids, and writing (or `--check`ing) the files.
+ * Notebooks are serialised by src/jupyter/nbformat.ts the way Jupyter saves them (sorted keys, one-space indent,
+ * UTF-8 kept, trailing newline), so opening and saving one without edits leaves no diff.
  */
 import * as crypto from 'crypto';
-import { BookRegion, regionCellSource } from './regions';
-import { CellSpec, NotebookSpec } from './cells';
+import * as fs from 'fs';
+import * as path from 'path';
+import { writeFileAtomic } from '../../src/jupyter/nbformat';
+import { NOTEBOOK_KERNELSPEC } from '../../src/jupyter/kernelspec';
 
 /** Our kernel (contract: kernelspec name `d2l`, display name "TypeScript (d2l)", language `typescript`). */
-export const KERNELSPEC = { display_name: 'TypeScript (d2l)', language: 'typescript', name: 'd2l' };
+/** The kernelspec every generated notebook names (the one `d2l kernel install` writes). */
+export const KERNELSPEC = NOTEBOOK_KERNELSPEC;
 export const LANGUAGE_INFO = { file_extension: '.ts', mimetype: 'text/typescript', name: 'typescript' };
 
-/** Metadata key under which a region cell records which library region it copies (checked by the tests). */
-export const REGION_METADATA_KEY = 'd2l';
-
-/** Splits cell text into nbformat's list of lines, each but the last keeping its `\n`. */
-export function toSourceLines(text: string): string[] {
-  if (text === '') return [];
-  const parts = text.split('\n');
-  return parts.map((p, i) => (i < parts.length - 1 ? `${p}\n` : p)).filter((p) => p !== '');
-}
+/** Metadata key of a chapter notebook (`{section}`) and of a region cell (`{region, source}`). */
+export const D2L_METADATA_KEY = 'd2l';
 
 /** A cell id stable across runs: derived from the notebook file and the cell's index (nbformat 4.5 §cell ids). */
 export function cellId(file: string, index: number): string {
   return crypto.createHash('sha1').update(`${file}#${index}`).digest('hex').slice(0, 12);
 }
 
-function cellObject(spec: CellSpec, file: string, index: number, regions: Map<string, BookRegion>): object {
-  const id = cellId(file, index);
-  if (spec.kind === 'markdown') {
-    return { cell_type: 'markdown', id, metadata: {}, source: toSourceLines(spec.source) };
+/**
+ * Writes each generated file into `dir` (atomically) where its content changed, or with `check` only lists the
+ * stale ones. Returns the exit code: 0, or 1 when `check` found stale files.
+ */
+export function writeOrCheck(dir: string, generated: Map<string, string>, check: boolean, root: string,
+                             rebuild: string): number {
+  const stale: string[] = [];
+  for (const [name, content] of generated) {
+    const file = path.join(dir, name);
+    const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
+    if (current === content) continue;
+    if (check) {
+      stale.push(`${path.relative(root, file)} (${current === null ? 'missing' : 'differs'})`);
+    } else {
+      writeFileAtomic(file, content);
+      console.log(`wrote ${path.relative(root, file)}`);
+    }
   }
-  if (spec.kind === 'code') {
-    const metadata = spec.tags.length > 0 ? { tags: spec.tags } : {};
-    return { cell_type: 'code', execution_count: null, id, metadata, outputs: [], source: toSourceLines(spec.source) };
+  if (stale.length > 0) {
+    console.error(`notebooks out of date:\n  ${stale.join('\n  ')}\nrun: ${rebuild}`);
+    return 1;
   }
-  const region = regions.get(spec.name);
-  if (!region) {
-    throw new Error(`${file}: cell ${index} copies region book:${spec.name}, but no file under src/ has ` +
-      `'// #region book:${spec.name}' … '// #endregion book:${spec.name}'`);
-  }
-  return {
-    cell_type: 'code', execution_count: null, id,
-    metadata: { [REGION_METADATA_KEY]: { region: spec.name, source: region.file } },
-    outputs: [], source: toSourceLines(regionCellSource(region)),
-  };
+  console.log(check ? `${generated.size} notebooks up to date` : `${generated.size} notebooks generated`);
+  return 0;
 }
 
-/** The notebook as a JSON value (not yet serialized). */
-export function notebookObject(spec: NotebookSpec, regions: Map<string, BookRegion>): object {
-  return {
-    cells: spec.cells.map((c, i) => cellObject(c, spec.file, i, regions)),
-    metadata: { kernelspec: KERNELSPEC, language_info: LANGUAGE_INFO },
-    nbformat: 4,
-    nbformat_minor: 5,
-  };
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) out[key] = sortKeys((value as Record<string, unknown>)[key]);
-    return out;
+/** Runs a builder's command line: `[--check]`, errors printed as one message (exit 1), bad arguments exit 2. */
+export function builderMain(argv: string[], run: (check: boolean) => number): number {
+  const unknown = argv.filter((a) => a !== '--check');
+  if (unknown.length > 0) {
+    console.error(`unknown argument(s): ${unknown.join(' ')}\nusage: build.ts [--check]`);
+    return 2;
   }
-  return value;
-}
-
-/** Serializes like Jupyter: keys sorted, one-space indent, UTF-8 kept as is, trailing newline. */
-export function serializeNotebook(nb: object): string {
-  return `${JSON.stringify(sortKeys(nb), null, 1)}\n`;
-}
-
-/** The exact file content the generator writes for `spec`. */
-export function renderNotebook(spec: NotebookSpec, regions: Map<string, BookRegion>): string {
-  return serializeNotebook(notebookObject(spec, regions));
+  try {
+    return run(argv.includes('--check'));
+  } catch (e) {
+    console.error((e as Error).message);
+    return 1;
+  }
 }

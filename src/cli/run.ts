@@ -5,7 +5,7 @@ import { writeFileAtomic } from '../util/atomic-write';
 import { EXIT, exitCodeOf, prepareNotebooks, runBatch } from '../runner/batch';
 import type { RunControl } from '../runner/execute';
 import { parseParameterArg } from '../runner/params';
-import { checkProfileName } from '../runner/profiles';
+import { checkProfileName } from '../profiles';
 import { collectNotebooks, parseShard, selectShard } from '../runner/select';
 import { resultRows, resultsTable, summaryJson, summaryTable } from '../runner/summary';
 import { positiveNumber, splitCommand } from '../util/cli-args';

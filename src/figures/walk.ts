@@ -1,10 +1,11 @@
 /**
  * Turns a model object into an `ArchitectureGraph` by walking it: containers (`tf.Sequential` used as a layer)
- * through `.layers`, the chapter's composite layers through `.subLayers` (contract), with the data flow of the
- * blocks whose `call` is not a chain — Residual (two convs, optional 1×1 shortcut conv, add), Inception (four
- * parallel paths, concatenation) and DenseBlock (concatenate input and output after every conv block).
+ * through `.layers`, the chapter's composite layers through the data flow each block registers with its class
+ * (`blockFlow`: Residual's add, Inception's four paths, DenseBlock's concatenations), and other composites as a
+ * chain of their `.subLayers`.
  */
 import * as tf from '@tensorflow/tfjs';
+import { FlowStep, blockFlow } from '../layers/composite';
 import { ArchitectureGraph } from './graph';
 import { NodeKind, describeCollapsed, describeLayer, zeroPaddingOf } from './labels';
 
@@ -45,9 +46,8 @@ class Walker {
     if (subLayers) {
       if (this.opts.collapse.includes(cls)) return this.box(describeCollapsed(layer), 'block', input, cluster);
       const inner = top ? cluster : this.g.addCluster(cls, cluster, false);
-      if (cls === 'Residual' && 'conv1' in layer) return this.residual(layer as any, input, inner);
-      if (cls === 'Inception' && 'p1_1' in layer) return this.inception(layer as any, input, inner);
-      if (cls === 'DenseBlock') return this.denseBlock(subLayers, input, inner);
+      const flow = blockFlow(layer);
+      if (flow) return this.flow(flow, input, inner);
       return subLayers.reduce((cur, l) => this.emit(l as AnyLayer, cur, inner), input);
     }
     const { lines, kind } = describeLayer(layer, this.pendingPad);
@@ -83,40 +83,17 @@ class Walker {
     return layer.subLayers.length > 0 ? layer.subLayers : undefined;
   }
 
-  private residual(r: Record<string, AnyLayer | null>, input: string, cluster: string): string {
-    if (r.pad1) this.pendingPad = zeroPaddingOf(r.pad1);
-    let y = this.emit(r.conv1!, input, cluster);
-    y = this.emit(r.bn1!, y, cluster);
-    y = this.box(['ReLU'], 'activation', y, cluster);
-    y = this.emit(r.conv2!, y, cluster);
-    y = this.emit(r.bn2!, y, cluster);
-    const shortcut = r.conv3 ? this.emit(r.conv3, input, cluster) : input;
-    const add = this.g.addNode(['+'], 'join', cluster);
-    this.g.addEdge(y, add);
-    this.g.addEdge(shortcut, add, !r.conv3);
-    const out = this.g.addNode(['ReLU'], 'activation', cluster);
-    this.g.addEdge(add, out);
-    return out;
-  }
-
-  private inception(b: Record<string, AnyLayer>, input: string, cluster: string): string {
-    const paths = [[b.p1_1], [b.p2_1, b.p2_2], [b.p3_1, b.p3_2], [b.p4_1, b.p4_2]];
-    const ends = paths.map((path) => path.reduce((cur, l) => this.emit(l, cur, cluster), input));
-    const cat = this.g.addNode(['Concat (channels)'], 'join', cluster);
-    for (const end of ends) this.g.addEdge(end, cat);
-    return cat;
-  }
-
-  private denseBlock(blocks: tf.layers.Layer[], input: string, cluster: string): string {
-    let cur = input;
-    for (const blk of blocks) {
-      const y = this.emit(blk as AnyLayer, cur, cluster);
-      const cat = this.g.addNode(['[ , ]'], 'join', cluster);
-      this.g.addEdge(cur, cat, true);
-      this.g.addEdge(y, cat);
-      cur = cat;
-    }
-    return cur;
+  /** Draws a block's data flow from node `input`; returns the node holding its output. */
+  private flow(steps: FlowStep[], input: string, cluster: string): string {
+    return steps.reduce((cur, step) => {
+      if (step === 'relu') return this.box(['ReLU'], 'activation', cur, cluster);
+      if (step instanceof tf.layers.Layer) return this.emit(step as AnyLayer, cur, cluster);
+      const ends = step.paths.map((path) => this.flow(path, cur, cluster));
+      const label = step.label ?? (step.join === 'add' ? '+' : 'Concat (channels)');
+      const join = this.g.addNode([label], 'join', cluster);
+      step.paths.forEach((path, i) => this.g.addEdge(ends[i], join, path.length === 0));
+      return join;
+    }, input);
   }
 }
 

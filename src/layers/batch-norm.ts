@@ -10,7 +10,7 @@
  * - The moving statistics are non-trainable layer weights (PyTorch: plain tensors), so `save`/`load` keep them.
  */
 import * as tf from '@tensorflow/tfjs';
-import { LayerArgs } from './composite';
+import { LayerArgs, registerLayer } from './composite';
 
 // #region book:batchNorm
 /**
@@ -90,17 +90,9 @@ class BatchNorm extends tf.layers.Layer {
       return Y;
     });
   }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), numFeatures: this.numFeatures, numDims: this.numDims };
-  }
-
-  static override fromConfig<T extends tf.serialization.Serializable>(
-    cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
-    return new (cls as any)(config['numFeatures'], config['numDims'], config) as T;
-  }
 }
-tf.serialization.registerClass(BatchNorm);
 // #endregion book:BatchNorm
+
+registerLayer(BatchNorm, { args: ['numFeatures', 'numDims'] });
 
 export { batchNorm, BatchNorm };

@@ -6,7 +6,7 @@
  * their input channels (PyTorch does too), which lets a `tf.sequential` nest inside the net as one layer.
  */
 import * as tf from '@tensorflow/tfjs';
-import { CompositeLayer, LayerArgs, Shape, singleShape, singleTensor } from './composite';
+import { CompositeLayer, LayerArgs, registerLayer, Shape, singleShape, singleTensor } from './composite';
 
 // #region book:convBlock
 /**
@@ -38,10 +38,6 @@ class DenseBlock extends CompositeLayer {
     this.numChannels = numChannels;
   }
 
-  get subLayers(): tf.layers.Layer[] {
-    return this.blocks;
-  }
-
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const X = singleShape(inputShape);
     const inputChannels = X[X.length - 1] as number;
@@ -49,7 +45,6 @@ class DenseBlock extends CompositeLayer {
       const blk = convBlock(inputChannels + i * this.numChannels, this.numChannels, this.subName(`conv${i}`));
       this.blocks.push(blk);
     }
-    this.adoptSubLayerWeights();
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): Shape {
@@ -68,18 +63,14 @@ class DenseBlock extends CompositeLayer {
       return X;
     });
   }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), numConvs: this.numConvs, numChannels: this.numChannels };
-  }
-
-  static override fromConfig<T extends tf.serialization.Serializable>(
-    cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
-    return new (cls as any)(config['numConvs'], config['numChannels'], config) as T;
-  }
 }
-tf.serialization.registerClass(DenseBlock);
 // #endregion book:DenseBlock
+
+registerLayer(DenseBlock, {
+  args: ['numConvs', 'numChannels'],
+  // Each conv block's output concatenated with its input (the dashed identity path)
+  flow: (b) => b.subLayers.map((blk) => ({ paths: [[], [blk]], join: 'concat' as const, label: '[ , ]' })),
+});
 
 // #region book:transitionBlock
 /** Shrinks channels with a 1×1 conv and halves height and width with a 2×2 average pool. */

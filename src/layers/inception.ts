@@ -7,7 +7,7 @@
  * which equals PyTorch's MaxPool2d(3, 1, padding=1) (it pads with −∞) for inputs of any sign.
  */
 import * as tf from '@tensorflow/tfjs';
-import { CompositeLayer, LayerArgs, Shape, singleShape, singleTensor } from './composite';
+import { CompositeLayer, LayerArgs, registerLayer, Shape, singleShape, singleTensor } from './composite';
 
 // #region book:Inception
 /** Inception block; c1…c4 are the output channels of each path (c2, c3: [1×1 reduction, main conv]). */
@@ -43,17 +43,12 @@ class Inception extends CompositeLayer {
     this.p4_2 = conv(c4, 1, 'p4_2');
   }
 
-  get subLayers(): tf.layers.Layer[] {
-    return [this.p1_1, this.p2_1, this.p2_2, this.p3_1, this.p3_2, this.p4_1, this.p4_2];
-  }
-
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const X = singleShape(inputShape);
     this.buildSub(this.p1_1, X);
     this.buildSub(this.p2_2, this.buildSub(this.p2_1, X));
     this.buildSub(this.p3_2, this.buildSub(this.p3_1, X));
     this.buildSub(this.p4_2, this.buildSub(this.p4_1, X));
-    this.adoptSubLayerWeights();
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): Shape {
@@ -72,17 +67,13 @@ class Inception extends CompositeLayer {
       return tf.concat([p1, p2, p3, p4], -1);
     });
   }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), c1: this.c1, c2: this.c2, c3: this.c3, c4: this.c4 };
-  }
-
-  static override fromConfig<T extends tf.serialization.Serializable>(
-    cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
-    return new (cls as any)(config['c1'], config['c2'], config['c3'], config['c4'], config) as T;
-  }
 }
-tf.serialization.registerClass(Inception);
 // #endregion book:Inception
+
+registerLayer(Inception, {
+  args: ['c1', 'c2', 'c3', 'c4'],
+  // Four paths from the input, concatenated along channels
+  flow: (b) => [{ paths: [[b.p1_1], [b.p2_1, b.p2_2], [b.p3_1, b.p3_2], [b.p4_1, b.p4_2]], join: 'concat' }],
+});
 
 export { Inception };

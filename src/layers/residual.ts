@@ -7,7 +7,7 @@
  * (weight of the old value = 1 − PyTorch's 0.1) and epsilon 1e-5.
  */
 import * as tf from '@tensorflow/tfjs';
-import { CompositeLayer, LayerArgs, Shape, singleShape, singleTensor } from './composite';
+import { CompositeLayer, LayerArgs, registerLayer, Shape, singleShape, singleTensor } from './composite';
 
 /** Options of `Residual`: the 1×1 shortcut convolution and the stride of the first conv (and the shortcut). */
 export interface ResidualArgs extends LayerArgs {
@@ -46,12 +46,6 @@ class Residual extends CompositeLayer {
     this.bn2 = tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: this.subName('bn2') });
   }
 
-  // In the book's order of definition (conv1, conv2, conv3, bn1, bn2), which model walkers rely on
-  get subLayers(): tf.layers.Layer[] {
-    const convs = this.conv3 ? [this.conv1, this.conv2, this.conv3] : [this.conv1, this.conv2];
-    return [this.pad1, ...convs, this.bn1, this.bn2];
-  }
-
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const X = singleShape(inputShape);
     let Y = this.buildSub(this.conv1, this.buildSub(this.pad1, X));
@@ -59,7 +53,6 @@ class Residual extends CompositeLayer {
     Y = this.buildSub(this.conv2, Y);
     this.buildSub(this.bn2, Y);
     if (this.conv3) this.buildSub(this.conv3, X);
-    this.adoptSubLayerWeights();
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): Shape {
@@ -76,19 +69,15 @@ class Residual extends CompositeLayer {
       return tf.relu(Y.add(X));
     });
   }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), numChannels: this.numChannels, use1x1conv: this.use1x1conv,
-             strides: this.strides };
-  }
-
-  static override fromConfig<T extends tf.serialization.Serializable>(
-    cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
-    return new (cls as any)(config['numChannels'], config) as T;
-  }
 }
-tf.serialization.registerClass(Residual);
 // #endregion book:Residual
+
+registerLayer(Residual, {
+  args: ['numChannels'], options: ['use1x1conv', 'strides'],
+  // conv1 → BN → ReLU → conv2 → BN, plus the input (or its 1×1 conv), then ReLU: as `call` computes it
+  flow: (b) => [{ paths: [[b.pad1, b.conv1, b.bn1, 'relu', b.conv2, b.bn2], b.conv3 ? [b.conv3] : []], join: 'add' },
+                'relu'],
+});
 
 // #region book:resnetBlock
 /**

@@ -3,10 +3,10 @@
  * transition blocks that halve the channels between them, then BN, ReLU, global pooling and a dense layer.
  */
 import * as tf from '@tensorflow/tfjs';
+import { resnetStem } from './resnet';
 import { DenseBlock, transitionBlock } from '../layers/dense-block';
 import { globalAvgPool2d } from '../layers/global-avg-pool';
 import { ModelOptions, resolveOptions } from './options';
-import { resnetStem } from './resnet';
 
 // #region book:densenetTable
 /** Channels after the stem, the growth rate (channels each conv block adds) and convs per dense block. */

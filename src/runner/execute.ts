@@ -7,9 +7,8 @@ import { randomBytes } from 'crypto';
 import * as path from 'path';
 import { CellResult, KernelClient, KernelLaunchOptions } from '../client/client';
 import { CodeCell, ErrorOutput, Notebook, writeNotebook } from '../jupyter/nbformat';
-import { extractMetrics, extractResults, Metrics } from './metrics';
 import { NotebookProgress } from './progress';
-import type { D2lResult } from './result';
+import { D2lResult, extractResults } from './result';
 
 /**
  * ok; error: a cell raised; timeout: a cell ran past --timeout; dead: the kernel died or did not start;
@@ -41,7 +40,6 @@ export interface NotebookRun {
   status: RunStatus;
   durationMs: number;
   failures: CellFailure[];
-  metrics: Metrics;
   results: D2lResult[];
   /** Set when the kernel could not be started. */
   message?: string;
@@ -116,7 +114,7 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<NotebookRun
   const save = () => writeNotebook(opts.output, nb);
   save();
 
-  const run: NotebookRun = { input: opts.input, output: opts.output, status: 'ok', durationMs: 0, failures: [], metrics: { lines: [] }, results: [] };
+  const run: NotebookRun = { input: opts.input, output: opts.output, status: 'ok', durationMs: 0, failures: [], results: [] };
   const finish = (): NotebookRun => {
     meta.end_time = nowIso();
     meta.duration = (Date.now() - started) / 1000;
@@ -125,7 +123,6 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<NotebookRun
     meta.exception = run.status !== 'ok' || run.failures.length > 0;
     save();
     run.durationMs = Date.now() - started;
-    run.metrics = extractMetrics(nb);
     run.results = extractResults(nb);
     return run;
   };

@@ -1,10 +1,14 @@
 /**
  * Notebook parameters, papermill's convention: defaults live in the cell tagged `parameters`; `d2l run` inserts a
  * cell tagged `injected-parameters` right after it that *assigns* the overrides (`name = value;`), so the
- * parameters cell must declare them with `let`.
+ * parameters cell must declare them with `let` (`let a = 1;` or `let { a, b } = f();`).
+ *
+ * A chapter notebook says its section in `metadata.d2l.section`; for it, `--profile P` is resolved here into P's
+ * concrete values (src/profiles.ts), so the executed notebook shows exactly what ran.
  */
 import { randomBytes } from 'crypto';
 import { Cell, cellTags, CodeCell, newCodeCell, Notebook } from '../jupyter/nbformat';
+import { bookParameters, profileValues } from '../profiles';
 
 export const PARAMETERS_TAG = 'parameters';
 export const INJECTED_TAG = 'injected-parameters';
@@ -91,7 +95,13 @@ export function declaredParameters(source: string): DeclaredParameter[] {
       const c = src[i];
       if (expectName) {
         const nm = /^\s*([A-Za-z_$][\w$]*)/.exec(src.slice(i));
+        const pattern = nm ? null : /^\s*[{[]/.exec(src.slice(i));
         if (nm) { found.push({ name: nm[1], kind }); i += nm[0].length; }
+        if (pattern) {
+          const end = closingBracket(src, i + pattern[0].length - 1);
+          for (const name of patternNames(src.slice(i + pattern[0].length, end))) found.push({ name, kind });
+          i = end + 1;
+        }
         expectName = false;
         continue;
       }
@@ -108,6 +118,39 @@ export function declaredParameters(source: string): DeclaredParameter[] {
     }
   }
   return found;
+}
+
+/** Index of the bracket closing the one at `open` (brackets of any kind nest; comments and strings are masked). */
+function closingBracket(src: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < src.length; i++) {
+    if ('([{'.includes(src[i])) depth++;
+    else if (')]}'.includes(src[i]) && --depth === 0) return i;
+  }
+  return src.length;
+}
+
+/** The names a destructuring pattern's body binds: `a`, `b = 1`, `key: c`, `...rest`, nested `{ d }` / `[e]`. */
+function patternNames(body: string): string[] {
+  const names: string[] = [];
+  let depth = 0;
+  let start = 0;
+  const element = (text: string) => {
+    const el = text.replace(/=[\s\S]*$/, '').trim(); // drop a default value
+    const target = el.includes(':') ? el.slice(el.indexOf(':') + 1).trim() : el.replace(/^\.\.\./, '');
+    if (/^[{[]/.test(target)) names.push(...patternNames(target.slice(1, -1)));
+    else if (/^[A-Za-z_$][\w$]*$/.test(target)) names.push(target);
+  };
+  for (let i = 0; i <= body.length; i++) {
+    const c = body[i];
+    if (c !== undefined && '([{'.includes(c)) depth++;
+    else if (c !== undefined && ')]}'.includes(c)) depth--;
+    else if (c === undefined || (c === ',' && depth === 0)) {
+      element(body.slice(start, i));
+      start = i + 1;
+    }
+  }
+  return names;
 }
 
 /** Python parameters cells (papermill's home ground): top-level `name = value` lines. */
@@ -130,11 +173,44 @@ export function literal(value: unknown, python = false): string {
   return JSON.stringify(value);
 }
 
-/** The source of the injected cell: one assignment per parameter, the profile first. */
-export function injectedSource(values: Array<[string, unknown]>, python = false): string {
-  const lines = [`${python ? '#' : '//'} Parameters injected by \`d2l run\``];
+/** The source of the injected cell: one assignment per parameter, the profile first; `note`: a comment line. */
+export function injectedSource(values: Array<[string, unknown]>, python = false, note?: string): string {
+  const comment = python ? '#' : '//';
+  const lines = [`${comment} Parameters injected by \`d2l run\``, ...(note ? [`${comment} ${note}`] : [])];
   for (const [name, value] of values) lines.push(`${name} = ${literal(value, python)}${python ? '' : ';'}`);
   return lines.join('\n');
+}
+
+/** The section a chapter notebook declares in `metadata.d2l.section`, if any. */
+export function notebookSection(nb: Notebook): string | undefined {
+  const section = (nb.metadata?.d2l as { section?: unknown } | undefined)?.section;
+  return typeof section === 'string' ? section : undefined;
+}
+
+/**
+ * What to inject: for a chapter notebook, a `profile` other than `auto` is followed by that profile's values for
+ * the notebook's section, and each `-p` override replaces its name's value (every name once, in the table's
+ * order); a training setting must be a finite number. `auto` is decided by the kernel (`d2l.settings`), and
+ * other notebooks get exactly what was asked.
+ */
+export function resolveInjection(nb: Notebook, values: Array<[string, unknown]>): { values: Array<[string, unknown]>; note?: string } {
+  const section = notebookSection(nb);
+  if (section === undefined) return { values };
+  const book = bookParameters(section);
+  for (const [name, value] of values) {
+    if (name in book && (typeof value !== 'number' || !Number.isFinite(value))) {
+      throw new ParameterError(`${name} must be a finite number for section ${section}'s notebook, got ` +
+        `${JSON.stringify(value)} (example: -p ${name}=${book[name]}).`);
+    }
+  }
+  const profile = values.find(([name]) => name === 'profile')?.[1];
+  if (typeof profile !== 'string' || profile === 'auto') return { values };
+  const merged = new Map<string, unknown>([['profile', profile], ...Object.entries(profileValues(section, profile))]);
+  for (const [name, value] of values) merged.set(name, value);
+  const overridden = values.filter(([name]) => name !== 'profile').map(([name]) => name);
+  const note = `profile '${profile}' of section ${section} (src/profiles.ts)` +
+    (overridden.length ? `, with ${overridden.join(', ')} from -p` : '') + '; these values replace the ones above';
+  return { values: [...merged], note };
 }
 
 /** True for notebooks whose kernel speaks Python (by kernelspec or language_info). */
@@ -149,12 +225,14 @@ function newCellId(): string {
 
 /**
  * Returns a copy of the notebook with an `injected-parameters` cell after the `parameters` cell (any earlier
- * injected cell is replaced, as papermill does). `values` are `[name, value]` pairs in order; a profile is just
- * the pair `['profile', name]`. Throws ParameterError naming the known parameters when a name is unknown.
+ * injected cell is replaced, as papermill does). `asked` are `[name, value]` pairs in order; a profile is the
+ * pair `['profile', name]` (expanded for chapter notebooks, see `resolveInjection`). Throws ParameterError naming
+ * the known parameters when a name is unknown.
  */
-export function injectParameters(nb: Notebook, values: Array<[string, unknown]>, notebookName: string): Notebook {
+export function injectParameters(nb: Notebook, asked: Array<[string, unknown]>, notebookName: string): Notebook {
   const cells: Cell[] = nb.cells.filter((c) => !cellTags(c).includes(INJECTED_TAG));
-  if (values.length === 0) return { ...nb, cells };
+  if (asked.length === 0) return { ...nb, cells };
+  const { values, note } = resolveInjection(nb, asked);
   const at = cells.findIndex((c) => c.cell_type === 'code' && cellTags(c).includes(PARAMETERS_TAG));
   const names = values.map(([n]) => n).join(', ');
   if (at < 0) {
@@ -175,7 +253,7 @@ export function injectParameters(nb: Notebook, values: Array<[string, unknown]>,
         'cannot be overridden; declare it with let.');
     }
   }
-  const injected: CodeCell = newCodeCell(injectedSource(values, python), { tags: [INJECTED_TAG] });
+  const injected: CodeCell = newCodeCell(injectedSource(values, python, note), { tags: [INJECTED_TAG] });
   if (nb.nbformat_minor >= 5) injected.id = newCellId();
   cells.splice(at + 1, 0, injected);
   return { ...nb, cells };

@@ -1,8 +1,10 @@
 /**
- * The machine-readable result a chapter notebook reports at the end of its training run. `d2l run` collects these
- * from the executed notebooks and prints the results table (`npm start`).
+ * The one result channel between a notebook and `d2l run`: a notebook reports its training run with
+ * `reportResult` (an output of MIME type `application/vnd.d2l.result+json`), and the runner reads those outputs
+ * back from the executed notebook (`extractResults`) for its summary and the results table (`npm start`).
  */
 import { display } from '../display/protocol';
+import type { Notebook } from '../jupyter/nbformat';
 
 /** MIME type of a result output: a JSON object of type `D2lResult`. */
 export const RESULT_MIME = 'application/vnd.d2l.result+json';
@@ -52,4 +54,18 @@ export function reportResult(result: D2lResult): void {
     throw new TypeError('reportResult needs at least {section: string, model: string}, e.g. {section: "7.5", model: "LeNet-BN", …}.');
   }
   display({ [RESULT_MIME]: { ...result }, 'text/plain': resultText(result) });
+}
+
+/** Every `reportResult` object in an executed notebook, in output order. */
+export function extractResults(nb: Notebook): D2lResult[] {
+  const results: D2lResult[] = [];
+  for (const cell of nb.cells) {
+    if (cell.cell_type !== 'code') continue;
+    for (const o of cell.outputs) {
+      if (o.output_type !== 'display_data' && o.output_type !== 'execute_result') continue;
+      const r = o.data[RESULT_MIME];
+      if (r && typeof r === 'object' && !Array.isArray(r)) results.push(r as D2lResult);
+    }
+  }
+  return results;
 }

@@ -1,8 +1,8 @@
 /**
- * The end-of-run report: one row per notebook (status, duration, final metric lines) and, when the notebooks
- * reported results (`reportResult`), the results table of `npm start`. Also as JSON for `--json FILE`.
+ * The end-of-run report, from what the notebooks reported with `reportResult` (the one result channel): one row
+ * per notebook (status, duration, its last result's loss, accuracies and speed) and the results table of
+ * `npm start` (one row per result). Also as JSON for `--json FILE`.
  */
-import * as path from 'path';
 import type { NotebookRun } from './execute';
 import { formatDuration } from './progress';
 import type { D2lResult } from './result';
@@ -26,17 +26,26 @@ function statusText(run: NotebookRun): string {
   return f ? `${run.status} (cell ${f.cellIndex})` : run.status;
 }
 
-/** One row per notebook: notebook, status, duration, loss / train acc / test acc, examples/sec. */
+/** The notebook's last reported result (7.5 reports the scratch and then the concise LeNet-BN). */
+function lastResult(run: NotebookRun): D2lResult | undefined {
+  return run.results[run.results.length - 1];
+}
+
+/** One row per notebook: notebook, status, duration, loss / train acc / test acc, examples/sec (last result). */
 export function summaryTable(runs: NotebookRun[]): string {
-  const rows = runs.map((r) => [
-    r.input,
-    statusText(r),
-    formatDuration(r.durationMs),
-    num(r.metrics.loss, 3),
-    num(r.metrics.trainAcc, 3),
-    num(r.metrics.testAcc, 3),
-    r.metrics.examplesPerSec === undefined ? '-' : `${r.metrics.examplesPerSec.toFixed(1)} on ${r.metrics.device ?? '?'}`,
-  ]);
+  const rows = runs.map((r) => {
+    const last = lastResult(r);
+    const speed = last?.examplesPerSec;
+    return [
+      r.input,
+      statusText(r),
+      formatDuration(r.durationMs),
+      num(last?.loss, 3),
+      num(last?.trainAcc, 3),
+      num(last?.testAcc, 3),
+      speed === undefined ? '-' : `${speed.toFixed(1)} on ${last?.device ?? '?'}`,
+    ];
+  });
   return textTable(['notebook', 'status', 'duration', 'loss', 'train acc', 'test acc', 'examples/sec'], rows,
     [false, false, true, true, true, true, false]);
 }
@@ -48,21 +57,9 @@ function compactCount(n: number | undefined): string {
   return String(n);
 }
 
-/**
- * One row per reported result; a notebook that reported none contributes a row from its metric lines (section =
- * file name), so the table is useful even before every notebook calls `reportResult`.
- */
+/** One row per reported result, notebooks in run order. */
 export function resultRows(runs: NotebookRun[]): D2lResult[] {
-  const rows: D2lResult[] = [];
-  for (const r of runs) {
-    if (r.results.length > 0) {
-      rows.push(...r.results);
-    } else if (r.metrics.lines.length > 0) {
-      const m = r.metrics;
-      rows.push({ section: path.basename(r.input, '.ipynb'), model: '-', device: m.device, examplesPerSec: m.examplesPerSec, loss: m.loss, trainAcc: m.trainAcc, testAcc: m.testAcc });
-    }
-  }
-  return rows;
+  return runs.flatMap((r) => r.results);
 }
 
 /** The results table: section, model, parameters, backend, profile, examples/sec, train acc, test acc. */
@@ -91,7 +88,6 @@ export function summaryJson(runs: NotebookRun[], exitCode: number): unknown {
       status: r.status,
       durationSec: Math.round(r.durationMs) / 1000,
       failures: r.failures,
-      metrics: r.metrics,
       results: r.results,
       ...(r.message ? { message: r.message } : {}),
     })),

@@ -8,7 +8,6 @@ import type { Device } from '../backend';
 import type { DataIter } from '../types';
 import { Accumulator } from './timer';
 
-// #region book:accuracy
 /** The number of correct predictions (a count, not a ratio). `yHat`: logits [B, C] or labels [B]. */
 export function accuracy(yHat: tf.Tensor, y: tf.Tensor): number {
   return tf.tidy(() => {
@@ -17,9 +16,7 @@ export function accuracy(yHat: tf.Tensor, y: tf.Tensor): number {
     return correct.cast('float32').sum().dataSync()[0];
   });
 }
-// #endregion book:accuracy
 
-// #region book:evaluateAccuracy
 /**
  * Accuracy of `net` on a dataset, in inference mode (dropout off, batch norm using its moving statistics).
  * Disposes every batch it reads.
@@ -39,4 +36,3 @@ export async function evaluateAccuracy(net: tf.LayersModel, dataIter: DataIter,
   }
   return metric.get(0) / metric.get(1);
 }
-// #endregion book:evaluateAccuracy

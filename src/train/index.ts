@@ -13,6 +13,8 @@ export { EpochProgress } from './progress';
 export type { ProgressStream } from './progress';
 export { withSeededRandom, seededRandom } from './seed';
 export { trainCh6, checkTrainArgs } from './trainCh6';
+export { checkStop, stoppable, KeyboardInterrupt } from './stop';
+export type { StopRequests } from './stop';
 export type { TrainOptions, TrainResult, EpochRecord } from './trainCh6';
 export { installReprs, tensorBundle } from '../display/repr';
 

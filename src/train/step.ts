@@ -59,17 +59,27 @@ export function formatBytes(bytes: number): string {
   return `${Number.isInteger(rounded) ? rounded : rounded.toFixed(1)} ${units[unit]}`;
 }
 
-/** Forward + backward on one (micro-)batch; the caller owns and disposes everything returned. */
+/**
+ * Forward + backward on one (micro-)batch; the caller owns and disposes everything returned. Inside a scope, so
+ * that if backprop throws (an interrupt, a shape error) the loss, which tfjs returns into no scope, goes too.
+ */
 function lossAndGrads(net: tf.LayersModel, X: tf.Tensor, y: tf.Tensor) {
   const vars = net.trainableWeights.map((w) => w.read() as tf.Variable);
   let correct: tf.Scalar | undefined;
-  const { value, grads } = tf.variableGrads(() => {
-    // training: true so Keras dropout and the scratch BatchNorm (which read the `training` kwarg) train
-    const logits = net.apply(X, { training: true }) as tf.Tensor;
-    correct = tf.keep(correctCount(logits, y));
-    return softmaxCrossEntropy(logits, y);
-  }, vars);
-  return { loss: value, grads, correct: correct! };
+  try {
+    return tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => {
+        // training: true so Keras dropout and the scratch BatchNorm (which read the `training` kwarg) train
+        const logits = net.apply(X, { training: true }) as tf.Tensor;
+        correct = tf.keep(correctCount(logits, y)); // kept: it must outlive the forward pass's scope
+        return softmaxCrossEntropy(logits, y);
+      }, vars);
+      return { loss: value, grads, correct: correct! };
+    });
+  } catch (e) {
+    correct?.dispose();
+    throw e;
+  }
 }
 
 /**

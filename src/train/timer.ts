@@ -4,7 +4,6 @@
  * `__getitem__`, so `Accumulator` offers `get(i)` and the raw `data` array.
  */
 
-// #region book:Timer
 /** Records running times. It starts on construction, like the book's `Timer`. */
 export class Timer {
   /** Every interval measured by `stop()`, in seconds. */
@@ -43,9 +42,7 @@ export class Timer {
     return this.times.map((t) => (total += t));
   }
 }
-// #endregion book:Timer
 
-// #region book:Accumulator
 /** Accumulates sums over `n` variables. */
 export class Accumulator {
   data: number[];
@@ -71,4 +68,3 @@ export class Accumulator {
     return this.data[i];
   }
 }
-// #endregion book:Accumulator

@@ -13,6 +13,7 @@ import { initWeights } from './init';
 import { EpochProgress } from './progress';
 import { withSeededRandom } from './seed';
 import { TrainStep } from './step';
+import { checkStop, stoppable } from './stop';
 import { Accumulator, Timer } from './timer';
 
 export interface TrainOptions {
@@ -65,7 +66,6 @@ export function checkTrainArgs(net: unknown, numEpochs: number, lr: number): voi
   }
 }
 
-// #region book:trainCh6
 /**
  * Trains `net` as the book's `train_ch6`: Xavier-uniform re-init of every Conv2D/Dense kernel (biases
  * uniform(±1/√fan_in) as PyTorch; batch-norm parameters untouched), plain SGD, mean softmax cross-entropy,
@@ -85,7 +85,7 @@ export async function trainCh6(net: tf.LayersModel, trainIter: DataIter, testIte
   await ensureBackend();
   const dev = String(device ?? tryGpu());
   const print = opts.verbose === false ? () => undefined : (...args: unknown[]) => console.log(...args);
-  return withSeededRandom(opts.seed, async () => {
+  return withSeededRandom(opts.seed, () => stoppable(async () => {
     initWeights(net, opts.seed); // Xavier-uniform kernels, as the book's init_weights
     print('training on', dev);
     const optimizer = tf.train.sgd(lr);
@@ -115,6 +115,7 @@ export async function trainCh6(net: tf.LayersModel, trainIter: DataIter, testIte
           } finally {
             tf.dispose([X, y]);
           }
+          checkStop(); // the stop button: between two steps, the model as the last step left it
           trainL = metric.get(0) / metric.get(2);
           trainAcc = metric.get(1) / metric.get(2);
           if ((i + 1) % Math.max(1, Math.floor(numBatches / 5)) === 0 || i === numBatches - 1) {
@@ -137,6 +138,5 @@ export async function trainCh6(net: tf.LayersModel, trainIter: DataIter, testIte
     print(`loss ${trainL.toFixed(3)}, train acc ${trainAcc.toFixed(3)}, test acc ${testAcc.toFixed(3)}`);
     print(`${examplesPerSec.toFixed(1)} examples/sec on ${dev}`);
     return { trainLoss: trainL, trainAcc, testAcc, examplesPerSec, history, animator };
-  });
+  }));
 }
-// #endregion book:trainCh6

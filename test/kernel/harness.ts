@@ -5,12 +5,12 @@
 import { spawn, type ChildProcess } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import * as zmq from 'zeromq';
 import { decode, encode, newHeader, Signer, type ConnectionInfo, type Message } from '../../src/jupyter/wire';
 import { installKernelspec } from '../../src/jupyter/kernelspec';
+import { freePort } from '../../src/jupyter/connection';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -24,12 +24,31 @@ export function kernelEnv(argv: string[]): NodeJS.ProcessEnv {
   return argv.some((a) => a.endsWith('.ts')) ? { TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') } : {};
 }
 
-/** Uses the compiled kernel when dist/ is up to date with kernel/*.ts, else runs the sources with ts-node. */
+/** Every TypeScript file `npm run build` compiles into dist/: the files under tsconfig.json's `include` directories. */
+export function compiledSources(root = ROOT): string[] {
+  const config = JSON.parse(fs.readFileSync(path.join(root, 'tsconfig.json'), 'utf8')) as { include: string[] };
+  const walk = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) return walk(full);
+    return e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [full] : [];
+  });
+  return config.include.flatMap((glob) => {
+    const m = /^([\w./-]+)\/\*\*\/\*\.ts$/.exec(glob);
+    if (!m) throw new Error(`tsconfig.json include '${glob}' is not 'dir/**/*.ts'; teach compiledSources() to read it`);
+    return walk(path.join(root, m[1]));
+  });
+}
+
+/** True when the compiled kernel is newer than every source the build compiles (it runs code from src/ too). */
+export function distIsFresh(root = ROOT): boolean {
+  const dist = path.join(root, 'dist', 'kernel', 'main.js');
+  const built = fs.existsSync(dist) ? fs.statSync(dist).mtimeMs : -Infinity;
+  return compiledSources(root).every((s) => fs.statSync(s).mtimeMs <= built);
+}
+
+/** Uses the compiled kernel when dist/ is up to date (`distIsFresh`), else runs the sources with ts-node. */
 export function kernelArgv(): string[] {
-  const dist = path.join(ROOT, 'dist', 'kernel', 'main.js');
-  const sources = fs.readdirSync(path.join(ROOT, 'kernel')).filter((f) => f.endsWith('.ts')).map((f) => path.join(ROOT, 'kernel', f));
-  const fresh = fs.existsSync(dist) && sources.every((s) => fs.statSync(s).mtimeMs <= fs.statSync(dist).mtimeMs);
-  return fresh ? [process.execPath, dist] : sourceKernelArgv();
+  return distIsFresh() ? [process.execPath, path.join(ROOT, 'dist', 'kernel', 'main.js')] : sourceKernelArgv();
 }
 
 export interface StartOptions {
@@ -41,17 +60,6 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   /** Starts the process (default: spawns `argv` + the connection file); its stdout/stderr are collected. */
   launch?: (argv: string[], connectionFile: string) => ChildProcess;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
 }
 
 export class TestKernel {
@@ -207,7 +215,6 @@ export function installTempKernelspec(): { prefix: string; env: NodeJS.ProcessEn
     JUPYTER_RUNTIME_DIR: path.join(prefix, 'runtime'),
     JUPYTER_CONFIG_DIR: path.join(prefix, 'config'),
     JUPYTER_DATA_DIR: path.join(prefix, 'data'),
-    NODE_PATH: path.join(ROOT, 'node_modules'),
   };
   return { prefix, env };
 }
