@@ -9,6 +9,7 @@ import { addLineMarkers } from './lineMarkers';
 import { expandShorthandProperties, type ExpandedCell } from './shorthand';
 import { compileError, runtimeError, type CellError } from './errors';
 import { withSharedPackages, type SharedPackages } from './modules';
+import { formatQuickInfo } from './quick-info';
 
 // tslab is unmaintained and pinned; its engine modules are plain CommonJS with typings we only need in part.
 /* eslint-disable @typescript-eslint/no-var-requires */
@@ -186,7 +187,7 @@ export class Engine {
     let info = this.executor.inspect(code, cursor);
     // Clients send the cursor just after a name; TypeScript looks at the token starting there.
     if (!info && cursor > 0) info = this.executor.inspect(code, cursor - 1);
-    return info ? tslabInspect.printQuickInfo(info) : undefined;
+    return info ? formatQuickInfo(info) : undefined;
   }
 
   isComplete(code: string): IsCompleteResult {

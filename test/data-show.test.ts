@@ -79,9 +79,12 @@ describe('data: showImages', () => {
     const imgs = tf.tensor3d(values, [3, 4, 5]);
     const bundle = imageGridBundle(imgs, 1, 3, ['a<b & "c"', 'coat', 'bag']);
     imgs.dispose();
-    assert.deepEqual(Object.keys(bundle).sort(), ['image/png', 'image/svg+xml', 'text/plain']);
+    assert.deepEqual(Object.keys(bundle).sort(), ['image/png', 'image/svg+xml', 'text/html', 'text/plain']);
 
     const svg = bundle['image/svg+xml'] as string;
+    const img = /^<img src="data:image\/svg\+xml;base64,([^"]+)"/.exec(bundle['text/html'] as string);
+    assert.ok(img, 'html is an <img> of the SVG (titles included), which HTML sanitizers keep');
+    assert.equal(Buffer.from(img[1], 'base64').toString('utf8'), svg);
     assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
     assert.ok(svg.includes('>a&#60;b &#38; &#34;c&#34;</text>'), 'title escaped');
     assert.ok(svg.includes('>coat</text>') && svg.includes('>bag</text>'));

@@ -77,8 +77,13 @@ describe('architecture figures', () => {
       assert.equal((fig.dot.match(/subgraph cluster_/g) ?? []).length, 2);
       assert.match(fig.svg, /^<svg[\s\S]*<\/svg>\s*$/);
       const bundle = toMimeBundle(fig)!;
+      assert.deepEqual(Object.keys(bundle).sort(), ['image/svg+xml', 'text/html', 'text/plain']);
       assert.equal(bundle['image/svg+xml'], fig.svg);
       assert.match(String(bundle['text/plain']), /architecture figure: \d+ boxes/);
+      // html (what Lab, Notebook and nbconvert pick first) shows the same SVG through an <img> sanitizers keep
+      const img = /^<img src="data:image\/svg\+xml;base64,([^"]+)" alt="&lt;architecture figure: \d+ boxes: /.exec(String(bundle['text/html']));
+      assert.ok(img, String(bundle['text/html']).slice(0, 120));
+      assert.equal(Buffer.from(img[1], 'base64').toString('utf8'), fig.svg);
       assert.equal(typeof fig[MIME_BUNDLE], 'function');
     } finally {
       net.dispose();

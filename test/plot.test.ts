@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import * as vm from 'vm';
 import { MIME_BUNDLE, setDisplaySink, getDisplaySink } from '../src/display/protocol';
 import type { DisplaySink, MimeBundle } from '../src/display/protocol';
-import { Animator, parseFmt, parseFmts, resetPlotlyInlining } from '../src/plot';
+import { Animator, parseFmt, parseFmts, plotlyFigure, renderSvg, resetPlotlyInlining, vegaLiteSpec } from '../src/plot';
+import type { AxesConfig, Series } from '../src/plot';
 import { tensorBundle } from '../src/display/repr';
 import '../src/train';
 
@@ -50,7 +51,7 @@ describe('plot: Animator and formats', function () {
     assert.throws(() => animator.add(4, [1, 2, 3]), /got 3 y values but the animator has 2 series/);
   });
 
-  it('in a notebook: one output under one displayId, updated in place, with plotly JSON, HTML, SVG and text', async () => {
+  it('in a notebook: one output under one displayId, updated in place; flush() adds the plotly JSON', async () => {
     const calls: Call[] = [];
     setDisplaySink(fakeSink(calls));
     resetPlotlyInlining();
@@ -60,13 +61,19 @@ describe('plot: Animator and formats', function () {
     await animator.add(2, [null, null, 0.55]);
     await animator.add(3, [0.5, 0.8, 0.7]);
     await animator.flush();
-    assert.equal(calls.length, 4);
+    await animator.flush(); // nothing new: no second final update
+    assert.equal(calls.length, 5, 'four live updates, then the final state');
     assert.equal(calls[0].update, false);
     assert.ok(calls.slice(1).every((c) => c.update && c.displayId === calls[0].displayId));
     assert.match(calls[0].displayId ?? '', /^d2l-animator-/);
+    // live states leave out the plotly JSON (plotly's Lab renderer would not redraw), the final one has it
+    for (const c of calls.slice(0, 4)) {
+      assert.deepEqual(Object.keys(c.data).sort(), ['image/svg+xml', 'text/html', 'text/plain']);
+    }
     const last = calls[calls.length - 1].data;
     assert.deepEqual(Object.keys(last).sort(),
       ['application/vnd.plotly.v1+json', 'image/svg+xml', 'text/html', 'text/plain']);
+    assert.equal(last['image/svg+xml'], calls[3].data['image/svg+xml'], 'the final state is the last one drawn');
 
     const fig = last['application/vnd.plotly.v1+json'] as { data: any[]; layout: any };
     assert.deepEqual(fig.data.map((d) => [d.name, d.x, d.y]), [
@@ -92,7 +99,11 @@ describe('plot: Animator and formats', function () {
     assert.doesNotThrow(() => new vm.Script(script.slice(script.indexOf('>') + 1)));
     assert.ok(!laterHtml.includes('root["Plotly"] = factory()'), 'later figures reuse window.Plotly');
     assert.ok(laterHtml.length < 100000);
-    assert.ok(laterHtml.includes('<svg'), 'static SVG inside the div for pages without scripts');
+    // the static picture is an <img> of the SVG: HTML sanitizers (untrusted Lab/Notebook, GitHub) strip inline <svg>
+    assert.ok(!laterHtml.includes('<svg'), 'no inline SVG');
+    const src = /<div id="d2l-plot-[^"]+"[^>]*><img src="data:image\/svg\+xml;base64,([^"]+)" alt="Animator \(x: epoch\)"/.exec(laterHtml);
+    assert.ok(src, 'an <img> of the SVG inside the div, for pages without scripts');
+    assert.equal(Buffer.from(src[1], 'base64').toString('utf8'), svg);
     assert.match(laterHtml, /window\.Plotly\.newPlot\(el, fig\.data, fig\.layout/);
     assert.match(last['text/plain'] as string, /test acc: 2 points \(last: x=3, y=0\.7\)/);
   });
@@ -104,11 +115,43 @@ describe('plot: Animator and formats', function () {
     const pending = [1, 2, 3, 4, 5].map((x) => animator.add(x, x));
     await Promise.all(pending);
     await animator.flush();
-    assert.ok(calls.length >= 1 && calls.length < 5, `${calls.length} displays`);
+    assert.ok(calls.length >= 2 && calls.length < 6, `${calls.length} displays`);
     const fig = calls[calls.length - 1].data['application/vnd.plotly.v1+json'] as any;
     assert.deepEqual(fig.data[0].x, [1, 2, 3, 4, 5]);
     assert.equal(fig.layout.yaxis.type, 'log');
     assert.deepEqual(fig.layout.yaxis.range, [-2, 1]);
+  });
+});
+
+describe('plot: one-epoch charts', () => {
+  it('ignores xlim [1, 1] (one epoch) and marks series of one point, in plotly and in the SVG, silently', async () => {
+    const series: Series[] = parseFmts(['-', 'm--', 'g-.']).map((style, i) => ({ name: `s${i}`, style, x: [], y: [] }));
+    for (const x of [0.25, 0.5, 0.75, 1]) {
+      series[0].x.push(x); series[0].y.push(2 - x);
+      series[1].x.push(x); series[1].y.push(x / 2);
+    }
+    series[2].x.push(1); series[2].y.push(0.3);
+    const axes: AxesConfig = { xlabel: 'epoch', xlim: [1, 1], xscale: 'linear', yscale: 'linear', showLegend: true,
+      widthPx: 336, heightPx: 240 };
+    const fig = plotlyFigure(series, axes) as { data: any[]; layout: any };
+    assert.equal(fig.layout.xaxis.autorange, true);
+    assert.equal(fig.layout.xaxis.range, undefined);
+    assert.deepEqual(fig.data.map((d) => d.mode), ['lines', 'lines', 'lines+markers']);
+    const spec = vegaLiteSpec(series, axes) as any;
+    assert.equal(spec.layer.length, 2, 'a layer of points for the lone point');
+    assert.equal(spec.layer[0].encoding.x.scale.domain, undefined);
+    const warnings: unknown[] = [];
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => { warnings.push(args); };
+    let svg: string;
+    try {
+      svg = await renderSvg(spec);
+    } finally {
+      console.warn = warn;
+    }
+    assert.deepEqual(warnings, [], 'vega-lite printed nothing');
+    assert.ok((svg.match(/<path[^>]*stroke-dasharray/g) ?? []).length >= 2, 'the dashes are kept');
+    assert.ok(svg.includes('#008000'), 'the lone point is drawn in its colour');
   });
 });
 

@@ -2,12 +2,12 @@
  * The book's `show_images(imgs, num_rows, num_cols, titles=None, scale=1.5)`: a grid of greyscale images with
  * a title above each.
  *
- * The MIME bundle holds `image/svg+xml` (the images as embedded PNGs plus `<text>` titles — Jupyter, VS Code,
- * nbconvert and GitHub all render SVG outputs, and a PNG alone cannot carry the titles as text), an
- * `image/png` of the grid without titles for frontends that only show bitmaps, and a `text/plain` summary,
- * which is what a terminal prints.
+ * The picture is an SVG (the images as embedded PNGs plus `<text>` titles: a PNG alone cannot carry the titles as
+ * text), shown through display/bundles.ts' picture bundle (html `<img>`, SVG), plus an `image/png` of the grid
+ * without titles for frontends that only show bitmaps, and a `text/plain` summary, which is what a terminal prints.
  */
 import type * as tf from '@tensorflow/tfjs';
+import { pictureBundle } from '../display/bundles';
 import { MimeBundle, display } from '../display/protocol';
 import { encodeGrayPng } from './png';
 
@@ -56,11 +56,11 @@ export function imageGridBundle(
   const shown = titles ? `: ${titles.slice(0, count).join(', ')}` : '';
   const text = `showImages: ${count} image${count === 1 ? '' : 's'} of ${height}×${width} ` +
     `in a ${numRows}×${numCols} grid${shown}`;
-  return {
-    'image/svg+xml': svg,
-    'image/png': gridPng(images, height, width, numRows, numCols, cell).toString('base64'),
-    'text/plain': text.length > 300 ? `${text.slice(0, 297)}...` : text,
-  };
+  return pictureBundle({
+    svg,
+    png: gridPng(images, height, width, numRows, numCols, cell).toString('base64'),
+    text: text.length > 300 ? `${text.slice(0, 297)}...` : text,
+  });
 }
 
 /**

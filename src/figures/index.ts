@@ -4,6 +4,7 @@
  * (it implements the MIME-bundle protocol) or can be passed to `display()`.
  */
 import type * as tf from '@tensorflow/tfjs';
+import { pictureBundle } from '../display/bundles';
 import { MIME_BUNDLE, MimeBundle } from '../display/protocol';
 import { ArchitectureGraph, dotString, toDot } from './graph';
 import { WalkOptions, addArchitecture } from './walk';
@@ -25,9 +26,9 @@ type Drawable = tf.LayersModel | tf.layers.Layer;
 export class ArchitectureFigure {
   constructor(readonly dot: string, readonly svg: string, readonly boxes: string[]) {}
 
-  /** Jupyter rich display: the SVG, with a text fallback listing the boxes bottom-up. */
+  /** Jupyter rich display: the SVG as a picture (see display/bundles.ts), with the boxes bottom-up as text. */
   [MIME_BUNDLE](): MimeBundle {
-    return { 'image/svg+xml': this.svg, 'text/plain': this.toString() };
+    return pictureBundle({ svg: this.svg, text: this.toString() });
   }
 
   /** Terminals (and `console.log`) show the one-line summary instead of the whole SVG. */

@@ -5,6 +5,7 @@
  * `tf.LayersModel.prototype`, so a model as a cell's last value renders as an HTML table with a text fallback.
  */
 import * as tf from '@tensorflow/tfjs';
+import { htmlBundle } from '../display/bundles';
 import { MIME_BUNDLE } from '../display/protocol';
 import type { MimeBundle } from '../display/protocol';
 
@@ -89,9 +90,9 @@ export function modelSummaryHtml(net: tf.LayersModel): string {
     `Trainable params: ${fmt(trainable)}<br>Non-trainable params: ${fmt(nonTrainable)}</p>`;
 }
 
-/** The MIME bundle of a model: its summary as HTML and as text. */
+/** The MIME bundle of a model: its summary as an HTML table (sanitizers keep tables) and as text. */
 export function modelBundle(net: tf.LayersModel): MimeBundle {
-  return { 'text/html': modelSummaryHtml(net), 'text/plain': modelSummary(net) };
+  return htmlBundle(modelSummaryHtml(net), modelSummary(net));
 }
 
 /** Installs the model repr on `tf.LayersModel.prototype` (idempotent; done when d2l's models are imported). */

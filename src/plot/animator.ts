@@ -3,6 +3,10 @@
  * figure is one output updated in place: the first `add` displays it under a fresh display id, later ones send
  * `update: true` for that id. Outside a notebook nothing is drawn (`trainCh6` prints progress itself) but the
  * points are kept in `series`.
+ *
+ * While points arrive the updates carry no plotly JSON (plotly's JupyterLab renderer would freeze on the first
+ * state, see display/bundles.ts); `flush()` — `trainCh6` calls it when training ends — sends the final state with
+ * it, so saved notebooks have the complete bundle.
  */
 import { display, inNotebook, MIME_BUNDLE } from '../display/protocol';
 import type { MimeBundle } from '../display/protocol';
@@ -37,6 +41,8 @@ export class Animator {
   /** Display id of the notebook output this animator updates. */
   readonly displayId = `d2l-animator-${process.pid}-${Date.now().toString(36)}-${++displayCounter}`;
   private shown = false;
+  /** Whether the output shows the latest state with its plotly JSON (set by `flush`, cleared by `add`). */
+  private complete = false;
   private dirty = false;
   private rendering: Promise<void> | undefined;
   private lastSvg: string | undefined;
@@ -71,17 +77,23 @@ export class Animator {
     });
     if (!inNotebook()) return Promise.resolve();
     this.dirty = true;
+    this.complete = false;
     this.rendering ??= this.renderLoop();
     return this.rendering;
   }
 
-  /** Waits until every pending notebook update was sent. */
+  /** Waits until every pending notebook update was sent, then sends the final state with its plotly JSON. */
   async flush(): Promise<void> {
     while (this.rendering) await this.rendering;
+    if (this.shown && !this.complete) {
+      display(this[MIME_BUNDLE](), { displayId: this.displayId, update: true });
+      this.complete = true;
+    }
   }
 
-  /** The current figure as a MIME bundle (plotly JSON, HTML, SVG image, text). */
-  async toBundle(): Promise<MimeBundle> {
+  /** The current figure as a MIME bundle (plotly JSON, HTML, SVG image, text); `plotlyJson: false` leaves out the
+   * plotly JSON, as live updates do. */
+  async toBundle(opts: { plotlyJson?: boolean } = {}): Promise<MimeBundle> {
     const axes = this.axes();
     let svg: string | undefined;
     try {
@@ -93,7 +105,7 @@ export class Animator {
       this.warnedSvg = true;
     }
     this.lastSvg = svg;
-    return figureBundle(this.title(), this.series, axes, svg);
+    return figureBundle(this.title(), this.series, axes, svg, opts);
   }
 
   private warnedSvg = false;
@@ -135,7 +147,7 @@ export class Animator {
     try {
       while (this.dirty) {
         this.dirty = false;
-        const bundle = await this.toBundle();
+        const bundle = await this.toBundle({ plotlyJson: false });
         display(bundle, { displayId: this.displayId, update: this.shown });
         this.shown = true;
       }

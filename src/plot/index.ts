@@ -6,7 +6,8 @@ import { installReprs } from '../display/repr';
 
 export { Animator } from './animator';
 export type { AnimatorOptions } from './animator';
-export { figureBundle, plotlyFigure, vegaLiteSpec, renderSvg, resetPlotlyInlining } from './figure';
+export { figureBundle, plotlyFigure, vegaLiteSpec, renderSvg } from './figure';
+export { resetPlotlyInlining } from '../display/plotly-script';
 export type { Series, AxesConfig } from './figure';
 export { parseFmt, parseFmts } from './style';
 export type { LineStyle } from './style';

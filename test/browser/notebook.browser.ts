@@ -1,8 +1,10 @@
 /**
  * Real-browser test (run by `npm run test:browser`): Debian's classic Jupyter Notebook on loopback with the d2l
  * kernelspec, a notebook opened in headless Debian Chromium via playwright-core, all cells run; asserts that text,
- * HTML, a PNG image and a plotly chart (text/html fallback with plotly.js inlined) rendered, and saves a
- * screenshot to test-results/notebook-browser.png. Exits non-zero on failure; every wait is bounded.
+ * HTML, a PNG image, a plotly chart (text/html fallback with plotly.js inlined) and d2l's figures (architecture
+ * diagram, image grid, Animator) rendered, then that the saved notebook reopened untrusted still shows d2l's figures
+ * as images. Screenshots: test-results/notebook-browser{,-untrusted}.png. Exits non-zero on failure; every wait is
+ * bounded.
  */
 import { spawn, type ChildProcess } from 'child_process';
 import { randomBytes } from 'crypto';
@@ -37,7 +39,35 @@ function cells(): string[] {
       '});',
     ].join('\n'),
     '6 * 7',
+    // d2l's own figures (src/display/bundles.ts): cells 5, 6, 7
+    "import * as d2l from 'd2l';\nawait d2l.ensureBackend();\nawait d2l.drawArchitecture(d2l.lenetBN())",
+    "import * as tf from '@tensorflow/tfjs';\nd2l.showImages(tf.linspace(0, 1, 2 * 28 * 28).reshape([2, 28, 28]), 1, 2, ['a', 'b']);",
+    "const animator = new d2l.Animator({ xlabel: 'epoch', legend: ['y'] });\n"
+      + 'for (let i = 1; i <= 3; i++) await animator.add(i, 1 / i);\nawait animator.flush();',
   ];
+}
+
+/** A screenshot of the whole notebook (it scrolls inside #site, so the window is made as tall as its content). */
+async function screenshot(page: import('playwright-core').Page, file: string): Promise<void> {
+  const viewport = page.viewportSize()!;
+  const extra = await page.evaluate(() => {
+    const site = document.getElementById('site')!;
+    return site.scrollHeight - site.clientHeight;
+  });
+  await page.setViewportSize({ width: viewport.width, height: viewport.height + Math.max(0, extra) });
+  await page.screenshot({ path: file });
+  await page.setViewportSize(viewport);
+  console.log(`screenshot: ${file}`);
+}
+
+/** Per d2l figure cell: loaded `<img>` of an SVG, and charts drawn by plotly.js. */
+async function figureState(page: import('playwright-core').Page): Promise<{ images: number[]; plotly: number }> {
+  return page.evaluate(() => {
+    const cells = Array.from(document.querySelectorAll('.cell'));
+    const images = [5, 6, 7].map((i) => Array.from(cells[i].querySelectorAll('.output_area img'))
+      .filter((img) => (img as HTMLImageElement).src.startsWith('data:image/svg+xml') && (img as HTMLImageElement).naturalWidth > 0).length);
+    return { images, plotly: cells[7].querySelectorAll('.d2l-plot .main-svg').length };
+  });
 }
 
 function notebookJson(): string {
@@ -112,8 +142,28 @@ async function main(): Promise<void> {
     check(await page.locator('#d2l-plot .main-svg').count() > 0, 'plotly chart rendered as SVG by plotly.js');
     check((await page.locator('.output_result').allInnerTexts()).some((t) => t.includes('42')), 'execute_result rendered');
     check(await page.locator('.output_error').count() === 0, 'no error outputs');
-    await page.screenshot({ path: path.join(RESULTS, 'notebook-browser.png'), fullPage: true });
-    console.log(`screenshot: ${path.join(RESULTS, 'notebook-browser.png')}`);
+    // outputs travel on iopub, the prompt number on shell: the Animator's last update may still be on its way
+    await page.waitForFunction(() => document.querySelectorAll('.cell')[7]?.querySelector('.d2l-plot .main-svg'),
+      undefined, { timeout: 30_000 }).catch(() => undefined);
+    const trusted = await figureState(page);
+    check(trusted.images[0] === 1 && trusted.images[1] === 1, 'd2l architecture figure and image grid shown as SVG images');
+    check(trusted.plotly > 0, "d2l Animator drawn by plotly.js (trusted output)");
+    await screenshot(page, path.join(RESULTS, 'notebook-browser.png'));
+    await page.evaluate(() => (window as any).Jupyter.notebook.save_notebook());
+    await page.waitForFunction(() => !(window as any).Jupyter.notebook.dirty, undefined, { timeout: 30_000 });
+    await page.evaluate(() => (window as any).Jupyter.notebook.kernel.kill()).catch(() => undefined);
+
+    // The saved notebook as someone else opens it: changed content, so its signature no longer matches.
+    const saved = JSON.parse(fs.readFileSync(path.join(nbDir, 'browser-test.ipynb'), 'utf8'));
+    saved.metadata.d2l_test = 'reopened untrusted';
+    fs.writeFileSync(path.join(nbDir, 'browser-test-untrusted.ipynb'), JSON.stringify(saved));
+    await page.goto(`http://127.0.0.1:${port}/notebooks/browser-test-untrusted.ipynb?token=${token}`);
+    await page.waitForFunction(() => (window as any).Jupyter?.notebook?.kernel?.is_connected?.(), undefined, { timeout: 120_000 });
+    check(await page.evaluate(() => (window as any).Jupyter.notebook.trusted) === false, 'the changed copy opens untrusted');
+    const untrusted = await figureState(page);
+    check(untrusted.images.every((n) => n === 1) && untrusted.plotly === 0,
+      'untrusted: d2l architecture figure, image grid and Animator shown as SVG images (no script ran)');
+    await screenshot(page, path.join(RESULTS, 'notebook-browser-untrusted.png'));
     await page.evaluate(() => (window as any).Jupyter.notebook.kernel.kill()).catch(() => undefined);
   } catch (e) {
     console.error(log.join('').slice(-4000));
