@@ -13,7 +13,6 @@ import { formatQuickInfo } from './quick-info';
 
 // tslab is unmaintained and pinned; its engine modules are plain CommonJS with typings we only need in part.
 /* eslint-disable @typescript-eslint/no-var-requires */
-const tslabInspect = require('tslab/dist/inspect');
 const tsForTslab = require('@tslab/typescript-for-tslab');
 // The module object itself (not an import namespace): tslab looks runInThisContext up on it at call time.
 const vm: typeof VM = require('vm');
