@@ -176,6 +176,9 @@ describe('training in a notebook cell', function () {
     const outputs = await k.outputs(id);
     const figures = outputs.filter((m) => ['display_data', 'update_display_data'].includes(m.header.msg_type));
     assert.ok(figures.length > 0, 'the live figure was shown');
+    const progress = figures.map((m) => m.content.metadata?.['d2l.progress']).filter(Boolean);
+    assert.ok(progress.length > 0 && progress.every((p) => p.total === 1000 && p.unit === 'epoch' && p.done > 0),
+      `the figure reports training progress for d2l run: ${JSON.stringify(progress.slice(-1))}`);
     assert.ok(!outputs.some((m) => m.header.msg_type === 'clear_output'), 'the figure is never cleared');
     const svg = String(figures[figures.length - 1].content.data['image/svg+xml'] ?? figures[figures.length - 1].content.data['text/html'] ?? '');
     assert.match(svg, /<svg|data:image\/svg/, 'the last state of the figure is a drawing');

@@ -27,6 +27,20 @@ export interface DisplaySink {
   clearOutput(wait: boolean): void;
 }
 
+/**
+ * Display metadata under this key says how far a long computation is (training: epochs done of all), so a
+ * client such as `d2l run` can show time left. Front ends ignore metadata they do not know.
+ */
+export const PROGRESS_METADATA_KEY = 'd2l.progress';
+
+/** The value under PROGRESS_METADATA_KEY. */
+export interface ProgressMetadata {
+  done: number;
+  total: number;
+  /** What is counted, e.g. 'epoch'. */
+  unit?: string;
+}
+
 const SINK_KEY = Symbol.for('d2l.displaySink');
 
 export function setDisplaySink(sink: DisplaySink | null): void {

@@ -8,7 +8,7 @@
  * state, see display/bundles.ts); `flush()` — `trainCh6` calls it when training ends — sends the final state with
  * it, so saved notebooks have the complete bundle.
  */
-import { display, inNotebook, MIME_BUNDLE } from '../display/protocol';
+import { display, inNotebook, MIME_BUNDLE, PROGRESS_METADATA_KEY, type ProgressMetadata } from '../display/protocol';
 import type { MimeBundle } from '../display/protocol';
 import { figureBundle, renderSvg, vegaLiteSpec } from './figure';
 import type { AxesConfig, Series } from './figure';
@@ -46,6 +46,11 @@ export class Animator {
   private dirty = false;
   private rendering: Promise<void> | undefined;
   private lastSvg: string | undefined;
+  /**
+   * How far the computation being plotted is (e.g. epochs done of all), sent with every update as display metadata
+   * (PROGRESS_METADATA_KEY) so a runner can estimate the time left. Set by `trainCh6`; optional.
+   */
+  progress: ProgressMetadata | undefined;
 
   constructor(options: AnimatorOptions = {}) {
     this.options = { ...options };
@@ -86,7 +91,7 @@ export class Animator {
   async flush(): Promise<void> {
     while (this.rendering) await this.rendering;
     if (this.shown && !this.complete) {
-      display(this[MIME_BUNDLE](), { displayId: this.displayId, update: true });
+      display(this[MIME_BUNDLE](), { displayId: this.displayId, update: true, metadata: this.metadata() });
       this.complete = true;
     }
   }
@@ -138,6 +143,10 @@ export class Animator {
     };
   }
 
+  private metadata(): Record<string, unknown> {
+    return this.progress ? { [PROGRESS_METADATA_KEY]: { ...this.progress } } : {};
+  }
+
   private title(): string {
     return `Animator${this.options.xlabel ? ` (x: ${this.options.xlabel})` : ''}`;
   }
@@ -148,7 +157,7 @@ export class Animator {
       while (this.dirty) {
         this.dirty = false;
         const bundle = await this.toBundle({ plotlyJson: false });
-        display(bundle, { displayId: this.displayId, update: this.shown });
+        display(bundle, { displayId: this.displayId, update: this.shown, metadata: this.metadata() });
         this.shown = true;
       }
     } finally {

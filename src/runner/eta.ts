@@ -3,10 +3,11 @@
  * figure: epochs done of total, see src/train/trainCh6.ts); from it and the time the cell has run, the time left
  * in that training follows. A run's time left is the remaining notebooks at the pace of those finished so far.
  */
+import { PROGRESS_METADATA_KEY } from '../display/protocol';
 import type { Output } from '../jupyter/nbformat';
 
 /** The metadata key a training cell reports its progress under (on any display output). */
-export const PROGRESS_KEY = 'd2l.progress';
+export const PROGRESS_KEY = PROGRESS_METADATA_KEY;
 
 export interface TrainingProgress {
   done: number;

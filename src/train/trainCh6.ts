@@ -119,6 +119,7 @@ export async function trainCh6(net: tf.LayersModel, trainIter: DataIter, testIte
           trainL = metric.get(0) / metric.get(2);
           trainAcc = metric.get(1) / metric.get(2);
           if ((i + 1) % Math.max(1, Math.floor(numBatches / 5)) === 0 || i === numBatches - 1) {
+            animator.progress = { done: epoch + (i + 1) / numBatches, total: numEpochs, unit: 'epoch' };
             await animator.add(epoch + (i + 1) / numBatches, [trainL, trainAcc, null]);
           }
           progress.batch(epoch, i, trainL, trainAcc);
