@@ -2,8 +2,9 @@
  * Run profiles of the chapter notebooks: one table per section, the one place that knows each profile's values.
  *
  * - `book`: the book's settings (chapter 7, PyTorch tab) — meant for a GPU;
- * - `cpu`: a run that visibly learns in about ten minutes per notebook on a 2-core CPU with the wasm backend
- *   (fewer epochs, a training subset, a smaller input where the architecture allows it);
+ * - `cpu`: a run that visibly learns in about ten minutes per notebook on a 2-core CPU (fewer epochs, a training
+ *   subset, a smaller input where the architecture allows it). Its rows depend on the compute at hand: d2l's
+ *   native oneDNN backend, or — where oneDNN is missing — the several times slower wasm backend (`cpuCompute()`);
  * - `smoke`: a couple of minutes per notebook in CI — tiny subsets and one epoch, checking only that it runs;
  * - `auto`: `book` on a GPU backend, `cpu` otherwise.
  *
@@ -43,9 +44,29 @@ interface SectionTable {
   model: string;
   /** The book's values; also the set of parameter names the notebook declares. */
   book: ParameterValues;
-  /** Only the values that differ from the book. */
+  /** Only the values that differ from the book: `cpu` on the native backend, `cpuWasm` where only wasm runs. */
   cpu: ParameterValues;
+  cpuWasm: ParameterValues;
   smoke: ParameterValues;
+}
+
+/** Which `cpu` rows apply: the native backend's or the wasm backend's. */
+export type CpuCompute = 'native' | 'wasm';
+
+/**
+ * The compute the `cpu` rows are for, decided without loading TensorFlow.js when it is not loaded yet (`d2l run`
+ * resolves profiles in its own process): `D2L_BACKEND` if set; else the backend tfjs runs on if it is loaded (in a
+ * notebook); else whether d2l's native addon was built here.
+ */
+export function cpuCompute(): CpuCompute {
+  const slow = (name: string) => name === 'wasm' || name === 'cpu';
+  const forced = (process.env.D2L_BACKEND ?? '').trim();
+  if (forced) return slow(forced) ? 'wasm' : 'native';
+  const running = (globalThis as { _tfengine?: { backendName?: string } })._tfengine?.backendName;
+  if (running) return slow(running) ? 'wasm' : 'native';
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { nativeAddonBuilt } = require('./backend/native/built') as { nativeAddonBuilt(): boolean };
+  return nativeAddonBuilt() ? 'native' : 'wasm';
 }
 
 /*
@@ -73,42 +94,49 @@ const TABLES: Record<SectionId, SectionTable> = {
     model: 'AlexNet',
     book: { numEpochs: 10, batchSize: 128, lr: 0.01, resize: 224, trainLimit: 0, testLimit: 0 },
     cpu: { numEpochs: 4, batchSize: 32, lr: 0.05, resize: 67, trainLimit: 4000, testLimit: 1000 },
+    cpuWasm: { numEpochs: 4, batchSize: 32, lr: 0.05, resize: 67, trainLimit: 4000, testLimit: 1000 },
     smoke: { numEpochs: 1, batchSize: 32, resize: 67, trainLimit: 256, testLimit: 128 },
   },
   '7.2': {
     model: 'VGG-11 (channels ÷4)',
     book: { numEpochs: 10, batchSize: 128, lr: 0.05, resize: 224, trainLimit: 0, testLimit: 0 },
     cpu: { numEpochs: 4, batchSize: 32, resize: 64, trainLimit: 4800, testLimit: 1000 },
+    cpuWasm: { numEpochs: 4, batchSize: 32, resize: 64, trainLimit: 4800, testLimit: 1000 },
     smoke: { numEpochs: 1, batchSize: 32, resize: 32, trainLimit: 256, testLimit: 128 },
   },
   '7.3': {
     model: 'NiN',
     book: { numEpochs: 10, batchSize: 128, lr: 0.1, resize: 224, trainLimit: 0, testLimit: 0 },
     cpu: { numEpochs: 5, batchSize: 32, resize: 67, trainLimit: 4000, testLimit: 1000 },
+    cpuWasm: { numEpochs: 5, batchSize: 32, resize: 67, trainLimit: 4000, testLimit: 1000 },
     smoke: { numEpochs: 1, batchSize: 32, resize: 67, trainLimit: 256, testLimit: 128 },
   },
   '7.4': {
     model: 'GoogLeNet',
     book: { numEpochs: 10, batchSize: 128, lr: 0.1, resize: 96, trainLimit: 0, testLimit: 0 },
     cpu: { numEpochs: 4, batchSize: 32, resize: 48, trainLimit: 3000, testLimit: 1000 },
+    cpuWasm: { numEpochs: 4, batchSize: 32, resize: 48, trainLimit: 3000, testLimit: 1000 },
     smoke: { numEpochs: 1, batchSize: 32, resize: 32, trainLimit: 96, testLimit: 64 },
   },
   '7.5': {
     model: 'LeNet with batch normalization',
     book: { numEpochs: 10, batchSize: 256, lr: 1.0, trainLimit: 0, testLimit: 0 },
     cpu: { numEpochs: 5 },
+    cpuWasm: { numEpochs: 5 },
     smoke: { numEpochs: 1, trainLimit: 1024, testLimit: 512 },
   },
   '7.6': {
     model: 'ResNet-18',
     book: { numEpochs: 10, batchSize: 256, lr: 0.05, resize: 96, trainLimit: 0, testLimit: 0 },
     cpu: { numEpochs: 3, batchSize: 64, resize: 64, trainLimit: 2000, testLimit: 1000 },
+    cpuWasm: { numEpochs: 3, batchSize: 64, resize: 64, trainLimit: 2000, testLimit: 1000 },
     smoke: { numEpochs: 1, batchSize: 32, resize: 32, trainLimit: 96, testLimit: 64 },
   },
   '7.7': {
     model: 'DenseNet',
     book: { numEpochs: 10, batchSize: 256, lr: 0.1, resize: 96, trainLimit: 0, testLimit: 0 },
     cpu: { numEpochs: 3, batchSize: 64, resize: 64, trainLimit: 2000, testLimit: 1000 },
+    cpuWasm: { numEpochs: 3, batchSize: 64, resize: 64, trainLimit: 2000, testLimit: 1000 },
     smoke: { numEpochs: 1, batchSize: 32, resize: 32, trainLimit: 96, testLimit: 64 },
   },
 };
@@ -127,14 +155,19 @@ export function bookParameters(section: SectionId | string): ParameterValues {
   return { ...table(section).book };
 }
 
-/** The full set of values of one profile (the book's values with the profile's changes applied). */
-export function profileValues(section: SectionId | string, profile: ProfileName | string): ParameterValues {
+/**
+ * The full set of values of one profile (the book's values with the profile's changes applied); `cpu` takes the
+ * rows of `compute` (default: `cpuCompute()`).
+ */
+export function profileValues(section: SectionId | string, profile: ProfileName | string,
+                              compute: CpuCompute = profile === 'cpu' ? cpuCompute() : 'native'): ParameterValues {
   const t = table(section);
   checkProfileName(profile);
   if (profile === 'auto') {
     throw new Error("profileValues: 'auto' is decided where the notebook runs; pass resolveProfileName('auto') instead");
   }
-  return { ...t.book, ...(profile === 'book' ? {} : t[profile as Exclude<ProfileName, 'book'>]) };
+  const rows = profile === 'book' ? {} : profile === 'cpu' ? (compute === 'wasm' ? t.cpuWasm : t.cpu) : t.smoke;
+  return { ...t.book, ...rows };
 }
 
 function envProfile(): string | undefined {
@@ -191,8 +224,10 @@ export function settings(section: SectionId | string, profile: ProfileName | 'au
   const why = profile !== 'auto' ? ''
     : envProfile() ? ' (auto: from D2L_PROFILE)'
     : chosen === 'book' ? ' (auto: a GPU backend is available)' : ' (auto: no GPU backend, so a shorter CPU run)';
-  const values = profileValues(section, chosen);
-  log(`profile '${chosen}'${why} for ${t.model}: ` +
+  const compute = chosen === 'cpu' ? cpuCompute() : undefined;
+  const values = profileValues(section, chosen, compute);
+  const rows = compute ? ` (rows for the ${compute} backend${compute === 'wasm' ? ': no oneDNN here, so a smaller run' : ''})` : '';
+  log(`profile '${chosen}'${why}${rows} for ${t.model}: ` +
     Object.entries(values).map(([name, value]) => `${name}=${value}`).join(', '));
   const others = PROFILE_NAMES.filter((p) => p !== chosen).map((p) => `'${p}'`).join(' or ');
   log(`  to change it: set profile = ${others} in the parameters cell, or run \`d2l run --profile book <notebook>\``);
