@@ -66,8 +66,13 @@ export class OpBoundaryChecks {
   /** When the pending interrupt was first seen by an op (0: none pending). */
   private pendingSince = 0;
 
-  /** `layersMain`: the file of d2l's tfjs-layers (its LayersModel is looked up once that file is loaded). */
-  constructor(private readonly shared: Int32Array, private readonly layersMain: string | undefined) {
+  /**
+   * `layersMain`: the file of d2l's tfjs-layers (its LayersModel is looked up once that file is loaded).
+   * `stepBoundaryWaitMs`: how long a cooperative loop may take to reach its step boundary (tests that check the
+   * cooperative stop itself, not the deadline, give it room so that a GC pause on a loaded machine cannot decide).
+   */
+  constructor(private readonly shared: Int32Array, private readonly layersMain: string | undefined,
+    private readonly stepBoundaryWaitMs = STEP_BOUNDARY_WAIT_MS) {
     (globalThis as any)[Symbol.for('d2l.stopRequests')] = {
       enter: () => {
         this.loops++;
@@ -101,7 +106,7 @@ export class OpBoundaryChecks {
     if (this.pendingSince === 0) this.pendingSince = now;
     const cooperative = this.loops > 0 || this.fitting.size > 0;
     for (const model of this.fitting) model.stopTraining = true;
-    if (!cooperative || now - this.pendingSince > STEP_BOUNDARY_WAIT_MS) throw new KeyboardInterrupt();
+    if (!cooperative || now - this.pendingSince > this.stepBoundaryWaitMs) throw new KeyboardInterrupt();
   }
 
   private hookEngine(engine: TfEngine): void {

@@ -5,7 +5,7 @@
  */
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { markTfjs, OpBoundaryChecks, restoreTfjs, STEP_BOUNDARY_WAIT_MS } from '../kernel/interrupt';
+import { markTfjs, OpBoundaryChecks, restoreTfjs } from '../kernel/interrupt';
 import { SHARED_BYTES, Slot } from '../kernel/io/shared';
 import { ensureBackend, lenetBN, loadDataFashionMnist, TrainStep, trainCh6 } from '../src';
 
@@ -18,7 +18,9 @@ describe('kernel op-boundary checks (in process)', function () {
 
   before(async () => {
     await ensureBackend();
-    checks = new OpBoundaryChecks(shared, undefined);
+    // The first case checks the cooperative stop, the second the deadline (it backdates the pending interrupt);
+    // a generous wait keeps a long GC pause in a big test run (CI: >1.5 s once) from turning the first into the second.
+    checks = new OpBoundaryChecks(shared, undefined, 60_000);
     checks.hook();
     // A probe op counter outside the checks: counts ops and raises the interrupt at the chosen one.
     const engine = tf.engine() as any;
@@ -71,7 +73,7 @@ describe('kernel op-boundary checks (in process)', function () {
     for (let k = 0; k < ops; k += Math.max(1, Math.floor(ops / 120))) {
       const before = tf.memory().numTensors;
       const mark = markTfjs();
-      (checks as any).pendingSince = Date.now() - STEP_BOUNDARY_WAIT_MS - 1;
+      (checks as any).pendingSince = Date.now() - 60_000 - 1;
       interruptAfterOps = k;
       await assert.rejects(step.run(batch!.X, batch!.y), (e: Error) => e.name === 'KeyboardInterrupt');
       Atomics.store(shared, Slot.Interrupt, 0);
