@@ -3,9 +3,9 @@
 
 Usage: parity.py DIR. DIR/cases.json lists cases written by test/torch/harness.ts: a twin kind and its arguments,
 an NHWC float32 input, the weights of every leaf layer (conv, dense, batch norm) in tfjs layout, and a tensor R
-that defines the loss sum(Y * R). For each case this script builds the twin (twins.py: the book's PyTorch code,
-chapter7.md section 2), loads the weights, and writes to DIR/out/<case>/ (float32 raw + index.json), all converted
-back to tfjs layout (NHWC, HWIO kernels, [in, out] dense kernels):
+that defines the loss sum(Y * R). For each case this script builds the twin (bench/torch_twins.py: the book's
+PyTorch code, chapter7.md section 2), loads the weights, and writes to DIR/out/<case>/ (float32 raw + index.json),
+all converted back to tfjs layout (NHWC, HWIO kernels, [in, out] dense kernels):
   y_eval            forward in prediction mode (net.eval() under torch.no_grad())
   y_train, dx, g<i>_<name>  forward in training mode, and gradients of sum(Y * R) w.r.t. the input and every
                     trainable weight of leaf i
@@ -20,7 +20,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from twins import BatchNorm, build
+# The twins live next to the benchmark that times them (bench/torch_twins.py, shipped with the package), so that
+# `d2l bench` measures exactly the models these tests check.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'bench'))
+from torch_twins import BatchNorm, build  # noqa: E402 (needs the path above)
 
 
 # ---- layout conversion between tfjs (NHWC, HWIO, [in, out]) and PyTorch (NCHW, OIHW, [out, in]) ----------------

@@ -1,7 +1,12 @@
 """The book's chapter-7 PyTorch definitions (d2l-zh, PyTorch tab), written from the code facts in chapter7.md
-section 2, plus `build(kind, args, in_channels)` that parity.py uses to create the twin of a test case. Where the
-book hard-codes 224-input sizes (VGG's first Linear, AlexNet's 6400), LazyLinear infers them, so the parity tests
-can run at small input sizes."""
+section 2: the one set of PyTorch twins of d2l's layers and models.
+
+Two users, so that `d2l bench` times exactly the models the parity tests check:
+- test/torch/parity.py builds the twin of a test case with `build(kind, args, in_channels)`;
+- bench/torch_bench.py (the PyTorch column of `d2l bench`) builds `BENCH_MODELS[key]()`.
+Where the book hard-codes 224-input sizes (VGG's first Linear, AlexNet's 6400), LazyLinear infers them, so the
+parity tests can run at small input sizes. This file ships with the package (package.json "files") because
+torch_bench.py imports it."""
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -278,3 +283,22 @@ def build(kind, a, c):
     if kind == 'densenet':
         return densenet(c, n)
     raise ValueError(f'unknown twin kind {kind}')
+
+
+# The book's VGG-11 table, and the one with a quarter of the channels that it trains (d2l: `smallConvArch`).
+CONV_ARCH = ((1, 64), (1, 128), (2, 256), (2, 512), (2, 512))
+RATIO = 4
+SMALL_CONV_ARCH = [(pair[0], pair[1] // RATIO) for pair in CONV_ARCH]
+
+# `d2l bench`'s models (keys and d2l builders in src/bench/specs.ts): 1-channel input, 10 classes. LeNet-BN is the
+# concise one (nn.BatchNorm2d/1d), as d2l's bench times `lenetBNConcise`; its first Linear is the book's
+# 16*4*4 = 256 inputs, so it takes 28x28 images, the size the bench uses.
+BENCH_MODELS = {
+    'lenet-bn': lambda: lenet_bn_concise(1, 10),
+    'alexnet': lambda: alexnet(1, 10),
+    'vgg': lambda: vgg(SMALL_CONV_ARCH, 1, 10),
+    'nin': lambda: nin(1, 10),
+    'googlenet': lambda: googlenet(1, 10),
+    'resnet18': lambda: resnet18(1, 10),
+    'densenet': lambda: densenet(1, 10),
+}
