@@ -1,10 +1,10 @@
-// The memory-lean backward pass (src/backend/lean-gradients.ts) against tfjs' own: identical gradients on
+// The memory-lean backward pass (src/ops/lean-gradients.ts) against tfjs' own: identical gradients on
 // graphs with fan-out (residual adds), pass-through gradients, a caller-supplied dy, unused inputs, higher-order
 // gradients and a Keras model; no tensor left behind; fewer bytes alive during the backward pass.
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import '../src/backend';
-import { installLeanGradients, uninstallLeanGradients } from '../src/backend/lean-gradients';
+import { installLeanGradients, uninstallLeanGradients } from '../src/ops/lean-gradients';
 import { randn, relError } from './native-helpers';
 
 /** Runs `f` with tfjs' own backward pass, then with the lean one; returns both results as plain arrays. */

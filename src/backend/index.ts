@@ -4,7 +4,7 @@
  */
 import { registerFileRouter } from './file-io';
 import { installFusedBatchNorm } from '../ops/keras-batch-norm';
-import { installLeanGradients } from './lean-gradients';
+import { installLeanGradients } from '../ops/lean-gradients';
 import { installActivationGradients } from '../ops/activation-gradients';
 import { installConvTraining } from '../ops/conv-training';
 
