@@ -45,7 +45,7 @@ describe('bench: the PyTorch twins are the parity tests\' models', function () {
       const net = m.build(m.quickSize);
       try {
         // Trainable weights only: PyTorch keeps batch-norm statistics as buffers, tfjs as non-trainable weights.
-        const trainable = net.trainableWeights.reduce((n, w) => n + w.shape.reduce((a, b) => a * (b as number), 1), 0);
+        const trainable = net.trainableWeights.reduce((n, w) => n + (w.shape as number[]).reduce((a, b) => a * b, 1), 0);
         assert.equal(twins[m.key], trainable, `${m.key}: trainable parameters of the PyTorch twin vs d2l's model`);
       } finally {
         net.dispose();
