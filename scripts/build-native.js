@@ -47,6 +47,8 @@ function findNodeGyp() {
 }
 
 function main() {
+  // Read here rather than through src/settings.ts (d2l's one reader of its variables, whose table documents this
+  // one too): this script runs at install time, before dist/ is compiled.
   if (process.env.D2L_SKIP_NATIVE === '1') skip('D2L_SKIP_NATIVE=1 is set');
   if (!fs.existsSync(path.join(nativeDir, 'binding.gyp'))) skip('native/binding.gyp is not part of this install');
   const dnnlRoot = findOnednn();

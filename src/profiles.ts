@@ -17,6 +17,7 @@
  * that cannot inject parameters (`jupyter nbconvert --execute`, a JupyterLab started for a lab session).
  */
 import type { Device } from './backend';
+import { setting } from './settings';
 
 /** The sections that have a notebook. */
 export type SectionId = '7.1' | '7.2' | '7.3' | '7.4' | '7.5' | '7.6' | '7.7';
@@ -171,7 +172,7 @@ export function profileValues(section: SectionId | string, profile: ProfileName 
 }
 
 function envProfile(): string | undefined {
-  const p = (process.env.D2L_PROFILE ?? '').trim();
+  const p = setting('D2L_PROFILE') ?? ''; // trimmed; src/settings.ts reads the variable
   return p && p !== 'auto' ? p : undefined;
 }
 

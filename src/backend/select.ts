@@ -7,8 +7,12 @@
  * skipped; selection never crashes unless a forced backend cannot load.
  */
 import * as tf from '@tensorflow/tfjs';
+import { setting, SettingError } from '../settings';
 import { loadWasmBackend } from './wasm/load';
-import { registerFileRouter } from './file-io';
+import { BACKEND_NAMES, type BackendName } from './names';
+
+export { BACKEND_NAMES };
+export type { BackendName };
 
 /** One backend d2l considered. */
 export interface BackendCandidate {
@@ -28,10 +32,6 @@ export interface BackendInfo {
   selected: string | null;
   candidates: BackendCandidate[];
 }
-
-/** Backend names in priority order. */
-export const BACKEND_NAMES = ['tensorflow', 'native', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKEND_NAMES)[number];
 
 const TFJS_NODE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'];
 const NATIVE_LOADER = './native/load';
@@ -93,15 +93,10 @@ export function resetBackendSelection(): void {
 }
 
 async function select(): Promise<string> {
-  registerFileRouter();
-  const forced = (process.env.D2L_BACKEND ?? '').trim();
+  const forced = setting('D2L_BACKEND'); // an unknown name throws here, naming the ones d2l knows
   state.candidates = [];
   if (forced) {
-    if (!(BACKEND_NAMES as readonly string[]).includes(forced)) {
-      throw new Error(`D2L_BACKEND=${forced} is not a backend d2l knows. Use one of: ${BACKEND_NAMES.join(', ')} ` +
-        '(or unset D2L_BACKEND to pick the best available automatically).');
-    }
-    const c = await attempt(forced as BackendName);
+    const c = await attempt(forced);
     if (!c.available) {
       const others = BACKEND_NAMES.filter((n) => n !== forced && installedCheck(n) === null);
       throw new Error(`D2L_BACKEND=${forced}: the '${forced}' backend could not be loaded: ${c.reason}. ` +
@@ -131,6 +126,8 @@ async function attempt(name: BackendName): Promise<BackendCandidate> {
     const detail = await loaders[name]();
     c = { name, available: true, ...(detail ? { detail } : {}) };
   } catch (err) {
+    // A bad setting (e.g. D2L_NUM_THREADS=x) is the user's to fix, not a reason to fall back to a slower backend.
+    if (err instanceof SettingError) throw err;
     c = { name, available: false, reason: describeError(err) };
   }
   state.candidates.push(c);

@@ -5,6 +5,7 @@
 import * as os from 'os';
 import { formatTable, machineInfo, runBench } from '../bench/run';
 import { BENCH_BACKENDS, BENCH_MODELS, BenchBackend } from '../bench/specs';
+import { setting } from '../settings';
 
 const USAGE = `usage: d2l bench [--quick] [--json] [--models ${BENCH_MODELS.map((m) => m.key).join(',')}]
                  [--backends ${BENCH_BACKENDS.join(',')}] [--threads N]
@@ -18,7 +19,7 @@ export async function benchCommand(args: string[]): Promise<number> {
   let quick = false, json = false;
   let models = BENCH_MODELS.map((m) => m.key);
   let backends: BenchBackend[] = [...BENCH_BACKENDS];
-  let threads = Number(process.env.D2L_NUM_THREADS) || os.cpus().length;
+  let threads = setting('D2L_NUM_THREADS') ?? os.cpus().length;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const value = (): string => {

@@ -11,6 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { DownloadOptions, FASHION_MNIST_FILES, downloadMissing } from './download';
 import { Remedy } from './idx';
+import { setting } from '../settings';
 
 export const DEBIAN_DATA_DIR = '/usr/share/datasets/fashion-mnist';
 export const DEBIAN_PACKAGE = 'dataset-fashion-mnist';
@@ -82,7 +83,7 @@ const systemRemedy = `It belongs to the Debian package ${DEBIAN_PACKAGE}: reinst
 export async function locateFashionMnist(opts: SourceOptions = {}): Promise<LocatedData> {
   const tried: string[] = [];
   const fromEnv = opts.dataDir === undefined;
-  const dataDir = opts.dataDir ?? process.env.D2L_DATA_DIR;
+  const dataDir = opts.dataDir ?? setting('D2L_DATA_DIR') ?? undefined;
   const label = fromEnv ? 'D2L_DATA_DIR' : 'opts.dataDir';
   if (dataDir) {
     const found = await findFiles(dataDir);

@@ -12,6 +12,7 @@
  * tfjs' fully fused kernel.
  */
 import * as tf from '@tensorflow/tfjs';
+import { setting } from '../settings';
 
 interface FusedConvAttrs {
   strides: [number, number] | number;
@@ -38,7 +39,7 @@ type Call = (this: KerasConv, inputs: tf.Tensor | tf.Tensor[], kwargs: Record<st
 
 const PATCHED = Symbol.for('d2l.convTraining');
 
-let enabled = process.env.D2L_CONV_TRAINING !== '0';
+let enabled = setting('D2L_CONV_TRAINING');
 
 /** Turns the training path on or off (default on; env `D2L_CONV_TRAINING=0` starts off), for A/B tests. */
 export function useConvTraining(on: boolean): void {

@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchNormTraining, hasFusedBatchNorm, registerBatchNormTrainingGradient } from './batch-norm-training';
 import { registerBatchNormJsKernels } from './batch-norm-kernels';
+import { setting } from '../settings';
 
 /** The fields of tfjs-layers' BatchNormalization the fused path reads (they are not in its public typings). */
 interface KerasBatchNorm {
@@ -29,7 +30,7 @@ type Call = (this: KerasBatchNorm, inputs: tf.Tensor | tf.Tensor[], kwargs: Reco
 
 const PATCHED = Symbol.for('d2l.fusedBatchNorm');
 
-let enabled = process.env.D2L_FUSED_BATCH_NORM !== '0';
+let enabled = setting('D2L_FUSED_BATCH_NORM');
 
 /**
  * Turns the fused path on or off (default on; env `D2L_FUSED_BATCH_NORM=0` starts with it off). Off means tfjs'

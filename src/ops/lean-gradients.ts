@@ -15,6 +15,7 @@
  * because tfjs does not export its tape helpers.
  */
 import * as tf from '@tensorflow/tfjs';
+import { setting } from '../settings';
 
 /** The tape node fields used here (tfjs-core's TapeNode). */
 interface TapeNode {
@@ -115,7 +116,7 @@ let original: Gradients | null = null;
 /** Installs the memory-lean backward pass on tfjs' engine (idempotent). `D2L_LEAN_BACKPROP=0` skips it. */
 export function installLeanGradients(): void {
   const engine = tf.engine() as unknown as EngineLike;
-  if (original != null || process.env.D2L_LEAN_BACKPROP === '0') return;
+  if (original != null || !setting('D2L_LEAN_BACKPROP')) return;
   original = engine.gradients;
   engine.gradients = function leanGradients<T extends tf.Tensor>(this: EngineLike, f: () => T, xs: tf.Tensor[], dy?: T,
     allowNoGradients = false): { value: T; grads: tf.Tensor[] } {

@@ -12,6 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { heapInfo } from '../backend';
+import { setting } from '../settings';
 
 export interface TrainStepOptions {
   /**
@@ -124,8 +125,7 @@ export class TrainStep {
 
   /** The memory budget for one step and how to describe it, or null when nothing limits memory. */
   private budget(): { bytes: number; label: string } | null {
-    const env = Number(process.env.D2L_MAX_STEP_BYTES);
-    const fixed = this.opts.maxStepBytes ?? (Number.isFinite(env) && env > 0 ? env : undefined);
+    const fixed = this.opts.maxStepBytes ?? setting('D2L_MAX_STEP_BYTES') ?? undefined;
     if (fixed !== undefined) return { bytes: fixed, label: `the step memory limit of ${formatBytes(fixed)}` };
     const { limitBytes } = heapInfo();
     if (limitBytes == null) return null;

@@ -4,6 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { setting } from '../../settings';
 
 /** Functions exported by the C++ addon (see native/src/*.cc). Buffers are written in place. */
 export interface NativeAddon {
@@ -58,7 +59,7 @@ export function packageRoot(): string {
 
 /** Path of the compiled addon (env D2L_NATIVE_ADDON overrides, for tests of other builds). */
 export function addonPath(): string {
-  return process.env.D2L_NATIVE_ADDON ?? path.join(packageRoot(), 'native', 'build', 'Release', 'd2l_native.node');
+  return setting('D2L_NATIVE_ADDON') ?? path.join(packageRoot(), 'native', 'build', 'Release', 'd2l_native.node');
 }
 
 let cached: NativeAddon | null = null;

@@ -6,8 +6,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { registerBatchNormJsKernels } from '../../ops/batch-norm-kernels';
+import { setting } from '../../settings';
 import { loadAddon } from './addon';
-import { noteRegistered, notePinned, release } from './buffer-pool';
+import { configurePool, noteRegistered, notePinned, release } from './buffer-pool';
 import { batchNormKernels } from './kernels/batch-norm';
 import { convKernels } from './kernels/conv';
 import { copyKernels } from './kernels/copy';
@@ -71,10 +72,12 @@ export function registerNativeBackend(priority = 3): void {
   if (registered) return;
   // libgomp reads this when the addon loads it. Spinning workers (the default) make every kernel wait for
   // a time slice when the cores are shared (a notebook next to other processes): measured 10x slower steps.
+  // (An OpenMP variable, not one of d2l's switches: it is only defaulted here, never parsed.)
   if (process.env.OMP_WAIT_POLICY === undefined) process.env.OMP_WAIT_POLICY = 'passive';
   const addon = loadAddon();
-  const threads = Number(process.env.D2L_NUM_THREADS ?? '');
-  if (Number.isInteger(threads) && threads > 0) addon.setNumThreads(threads);
+  const threads = setting('D2L_NUM_THREADS');
+  if (threads !== null) addon.setNumThreads(threads);
+  configurePool();
   // Make sure the cpu kernels exist to copy (importing tfjs registers them), d2l's fused batch norm among them.
   registerBatchNormJsKernels();
   const cpuKernels = tf.getKernelsForBackend('cpu');

@@ -19,6 +19,7 @@
  * that rule held ~400 MB more at ResNet-18's peak: a backward pass frees buffers sized for later layers.)
  * Env D2L_NATIVE_POOL_MB caps the free lists (0 turns pooling off).
  */
+import { setting } from '../../settings';
 import { loadAddon } from './addon';
 
 /** Buffers smaller than this (in elements) are cheap to allocate and are not pooled. */
@@ -33,11 +34,13 @@ let liveBytes = 0;
 let liveHighWater = 0;
 /** Counters for `d2l bench`-style diagnostics: allocations served from the pool, and fresh ones (bytes). */
 const stats = { hits: 0, misses: 0, missBytes: 0, keptPinned: 0, keptShared: 0 };
-const maxBytes = (() => {
-  const setting = process.env.D2L_NATIVE_POOL_MB;
-  const mb = setting === undefined || setting.trim() === '' ? NaN : Number(setting);
-  return Number.isFinite(mb) && mb >= 0 ? mb * 1024 * 1024 : Infinity;
-})();
+/** Cap of the free lists in bytes (`D2L_NATIVE_POOL_MB`), set by `configurePool` when the backend registers. */
+let maxBytes = Infinity;
+
+/** Reads the pool's cap from `D2L_NATIVE_POOL_MB` (the native backend calls it when it registers). */
+export function configurePool(): void {
+  maxBytes = (setting('D2L_NATIVE_POOL_MB') ?? Infinity) * 1024 * 1024;
+}
 
 /** Buffers allocated by `allocate`, with how many tensors register them (should be 0 or 1). */
 const registrations = new WeakMap<ArrayBufferLike, number>();
