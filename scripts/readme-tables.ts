@@ -1,13 +1,15 @@
 /**
- * Rewrites README.md's generated tables from their sources: the environment variables (src/settings.ts).
- * test/settings.test.ts fails when README differs. Usage: npx ts-node -T scripts/readme-tables.ts [--check]
+ * Rewrites README.md's generated tables from their sources: the patch list (src/ops/patches.ts) and the
+ * environment variables (src/settings.ts). test/backend-patches.test.ts and test/settings.test.ts fail when
+ * README differs. Usage: npx ts-node -T scripts/readme-tables.ts [--check]
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { patchesMarkdown } from '../src/ops/patches';
 import { settingsMarkdown } from '../src/settings';
 
 const README = path.join(__dirname, '..', 'README.md');
-const TABLES: Record<string, () => string> = { settings: settingsMarkdown };
+const TABLES: Record<string, () => string> = { patches: patchesMarkdown, settings: settingsMarkdown };
 
 let text = fs.readFileSync(README, 'utf8');
 const before = text;

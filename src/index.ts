@@ -5,6 +5,9 @@
 export * from './types';
 export * from './display/protocol';
 export * from './backend';
+// What importing d2l changed in TensorFlow.js, and whether each change is active (src/ops/patches.ts).
+export { patches } from './ops/patches';
+export type { PatchStatus } from './ops/patches';
 export * from './data';
 export * from './train';
 export * from './plot';

@@ -44,10 +44,10 @@ function bad(name: string, expected: string, value: string, hint: string): Setti
 const TRUE = new Set(['1', 'true', 'on', 'yes']);
 const FALSE = new Set(['0', 'false', 'off', 'no']);
 
-/** An on/off switch of one of d2l's replacements of TensorFlow.js code, read by `usedBy`. */
-function patchSwitch(patch: string, usedBy: string): RuntimeSpec<boolean> {
+/** An on/off switch of one of d2l's patches of TensorFlow.js (see src/ops/patches.ts). */
+function patchSwitch(patch: string): RuntimeSpec<boolean> {
   return spec({
-    usedBy: [usedBy],
+    usedBy: ['src/ops/patches.ts'],
     meaning: `\`0\` keeps tfjs' own code where the \`${patch}\` patch would replace it`,
     unset: 'on',
     value: '`0` or `1` (also `false`/`true`, `off`/`on`, `no`/`yes`)',
@@ -113,9 +113,10 @@ const RUNTIME = {
     fallback: null,
     parse: (v) => (v === 'auto' ? null : v),
   }),
-  D2L_FUSED_BATCH_NORM: patchSwitch('fused-batch-norm', 'src/ops/keras-batch-norm.ts'),
-  D2L_CONV_TRAINING: patchSwitch('conv-training', 'src/ops/conv-training.ts'),
-  D2L_LEAN_BACKPROP: patchSwitch('lean-backprop', 'src/ops/lean-gradients.ts'),
+  D2L_FUSED_BATCH_NORM: patchSwitch('fused-batch-norm'),
+  D2L_CONV_TRAINING: patchSwitch('conv-training'),
+  D2L_ACTIVATION_GRADIENTS: patchSwitch('activation-gradients'),
+  D2L_LEAN_BACKPROP: patchSwitch('lean-backprop'),
   D2L_NATIVE_POOL_MB: numberSpec({
     meaning: "cap of the native backend's pool of reusable buffers, in MiB (`0` turns pooling off)",
     unset: 'no cap (the pool never holds more than the peak of live tensors)',
@@ -145,6 +146,8 @@ const RUNTIME = {
 
 export type SettingName = keyof typeof RUNTIME;
 export type SettingValue<K extends SettingName> = (typeof RUNTIME)[K]['fallback'];
+/** The settings that switch one of d2l's patches of tfjs on or off. */
+export type PatchSwitchName = { [K in SettingName]: SettingValue<K> extends boolean ? K : never }[SettingName];
 
 /**
  * The current value of environment variable `name`, parsed (read now, not cached).

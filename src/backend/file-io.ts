@@ -115,7 +115,15 @@ function fileRouter(kind: 'save' | 'load'): IORouter {
   return route as IORouter; // tf's IORouter type omits the null that "not mine" routers return
 }
 
-/** Registers d2l's `file://` save and load routers once (ensureBackend does this; harmless to call again). */
+/** Whether d2l's `file://` routers are registered with tf.io. */
+export function fileRouterRegistered(): boolean {
+  return registered;
+}
+
+/**
+ * Registers d2l's `file://` save and load routers once (d2l does it at import, from its patch table in
+ * src/ops/patches.ts; harmless to call again).
+ */
 export function registerFileRouter(): void {
   if (registered) return;
   tf.io.registerSaveRouter(fileRouter('save'));

@@ -51,10 +51,15 @@ export function tensorBundle(t: tf.Tensor): MimeBundle {
   return bundle;
 }
 
-/** Installs the tensor repr (idempotent). Called when d2l's train or plot module is imported. */
+/** Whether tensors have d2l's MIME bundle method. */
+export function reprsInstalled(): boolean {
+  return typeof (tf.Tensor.prototype as any)[MIME_BUNDLE] === 'function';
+}
+
+/** Installs the tensor repr (idempotent). d2l installs it at import from its patch table (src/ops/patches.ts). */
 export function installReprs(): void {
   const proto = tf.Tensor.prototype as any;
-  if (typeof proto[MIME_BUNDLE] === 'function') return;
+  if (reprsInstalled()) return;
   Object.defineProperty(proto, MIME_BUNDLE, {
     value: function mimeBundle(this: tf.Tensor): MimeBundle {
       return tensorBundle(this);

@@ -95,7 +95,10 @@ export function modelBundle(net: tf.LayersModel): MimeBundle {
   return htmlBundle(modelSummaryHtml(net), modelSummary(net));
 }
 
-/** Installs the model repr on `tf.LayersModel.prototype` (idempotent; done when d2l's models are imported). */
+/**
+ * Installs the model repr on `tf.LayersModel.prototype` (idempotent). d2l installs it at import from its patch
+ * table (src/ops/patches.ts).
+ */
 export function installModelRepr(): void {
   const proto = tf.LayersModel.prototype as any;
   if (Object.prototype.hasOwnProperty.call(proto, MIME_BUNDLE)) return;
@@ -104,4 +107,3 @@ export function installModelRepr(): void {
     configurable: true, writable: true, enumerable: false,
   });
 }
-installModelRepr();

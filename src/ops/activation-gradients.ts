@@ -32,20 +32,29 @@ export function sigmoidGrad(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
   return tf.mul(dy, tf.mul(y, tf.sub(tf.scalar(1), y)));
 }
 
-let installed = false;
-
-/** Replaces the registered gradients of `Relu` and `Sigmoid` (once). */
-export function installActivationGradients(): void {
-  if (installed) return;
-  tf.registerGradient({
+const GRADIENTS: tf.GradConfig[] = [
+  {
     kernelName: tf.Relu,
     inputsToSave: ['x'],
     gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => ({ x: () => reluGrad(dy as tf.Tensor, saved[0]) }),
-  });
-  tf.registerGradient({
+  },
+  {
     kernelName: tf.Sigmoid,
     outputsToSave: [true],
     gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => ({ x: () => sigmoidGrad(dy as tf.Tensor, saved[0]) }),
-  });
-  installed = true;
+  },
+];
+
+/** Whether tfjs differentiates `Relu` and `Sigmoid` with this module's gradients. */
+export function activationGradientsInstalled(): boolean {
+  return GRADIENTS.every((g) => tf.getGradient(g.kernelName)?.gradFunc === g.gradFunc);
+}
+
+/**
+ * Replaces the registered gradients of `Relu` and `Sigmoid` (idempotent). d2l installs them at import from its
+ * patch table (src/ops/patches.ts).
+ */
+export function installActivationGradients(): void {
+  if (activationGradientsInstalled()) return;
+  for (const g of GRADIENTS) tf.registerGradient(g);
 }

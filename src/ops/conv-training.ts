@@ -12,7 +12,6 @@
  * tfjs' fully fused kernel.
  */
 import * as tf from '@tensorflow/tfjs';
-import { setting } from '../settings';
 
 interface FusedConvAttrs {
   strides: [number, number] | number;
@@ -37,13 +36,22 @@ interface KerasConv {
 
 type Call = (this: KerasConv, inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor;
 
+/** Marks d2l's wrapper (on the function, so the only change to tfjs' prototype is its `call`). */
 const PATCHED = Symbol.for('d2l.convTraining');
 
-let enabled = setting('D2L_CONV_TRAINING');
+let enabled = true;
 
-/** Turns the training path on or off (default on; env `D2L_CONV_TRAINING=0` starts off), for A/B tests. */
+/**
+ * Turns the installed training path on or off at run time (default on), for A/B tests. (`D2L_CONV_TRAINING=0` at
+ * import keeps the wrapper out altogether: src/ops/patches.ts.)
+ */
 export function useConvTraining(on: boolean): void {
   enabled = on;
+}
+
+/** Whether the training path is switched on (see `useConvTraining`). */
+export function convTrainingEnabled(): boolean {
+  return enabled;
 }
 
 function isUnitDilation(d: number[] | number): boolean {
@@ -95,14 +103,28 @@ function usesTrainingPath(layer: KerasConv, input: tf.Tensor): boolean {
     tf.getKernel(tf.FusedConv2D, tf.getBackend()) != null;
 }
 
-/** Routes training-time `tf.layers.conv2d` calls through `conv2dBias` (idempotent). */
+type Patched = Call & { [PATCHED]?: true };
+
+/** The Conv2D class of the loaded tfjs-layers (found through an instance: it is not exported). */
+export function conv2dPrototype(): { call: Patched } {
+  return Object.getPrototypeOf(tf.layers.conv2d({ filters: 1, kernelSize: 1 })) as { call: Patched };
+}
+
+/** Whether tfjs' Conv2D runs d2l's wrapper. */
+export function convTrainingInstalled(): boolean {
+  return conv2dPrototype().call[PATCHED] === true;
+}
+
+/**
+ * Routes training-time `tf.layers.conv2d` calls through `conv2dBias` (idempotent). d2l installs it at import from
+ * its patch table (src/ops/patches.ts).
+ */
 export function installConvTraining(): void {
   registerFusedConvGradient();
-  const proto = Object.getPrototypeOf(tf.layers.conv2d({ filters: 1, kernelSize: 1 })) as
-    { call: Call; [PATCHED]?: boolean };
-  if (proto[PATCHED]) return;
+  const proto = conv2dPrototype();
+  if (proto.call[PATCHED]) return;
   const original = proto.call;
-  proto.call = function (this: KerasConv, inputs, kwargs) {
+  const wrapper: Patched = function (this: KerasConv, inputs, kwargs) {
     const input = Array.isArray(inputs) ? inputs[0] : inputs;
     if (!(input instanceof tf.Tensor) || !usesTrainingPath(this, input)) return original.call(this, inputs, kwargs);
     return tf.tidy(() => {
@@ -111,5 +133,6 @@ export function installConvTraining(): void {
       return this.activation.getClassName() === 'linear' ? y : this.activation.apply(y);
     });
   };
-  proto[PATCHED] = true;
+  wrapper[PATCHED] = true;
+  proto.call = wrapper;
 }

@@ -11,7 +11,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchNormTraining, hasFusedBatchNorm, registerBatchNormTrainingGradient } from './batch-norm-training';
 import { registerBatchNormJsKernels } from './batch-norm-kernels';
-import { setting } from '../settings';
 
 /** The fields of tfjs-layers' BatchNormalization the fused path reads (they are not in its public typings). */
 interface KerasBatchNorm {
@@ -28,16 +27,23 @@ interface KerasBatchNorm {
 
 type Call = (this: KerasBatchNorm, inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor;
 
+/** Marks d2l's wrapper (on the function, so the only change to tfjs' prototype is its `call`). */
 const PATCHED = Symbol.for('d2l.fusedBatchNorm');
 
-let enabled = setting('D2L_FUSED_BATCH_NORM');
+let enabled = true;
 
 /**
- * Turns the fused path on or off (default on; env `D2L_FUSED_BATCH_NORM=0` starts with it off). Off means tfjs'
- * own batch-norm code everywhere: for A/B benchmarks and for tests that compare the two.
+ * Turns the installed fused path on or off at run time (default on). Off means tfjs' own batch-norm code
+ * everywhere: for A/B benchmarks and for tests that compare the two. (`D2L_FUSED_BATCH_NORM=0` at import keeps
+ * the wrapper out altogether: src/ops/patches.ts.)
  */
 export function useFusedBatchNorm(on: boolean): void {
   enabled = on;
+}
+
+/** Whether the fused path is switched on (see `useFusedBatchNorm`). */
+export function fusedBatchNormEnabled(): boolean {
+  return enabled;
 }
 
 /** Whether the fused path applies to this layer call. */
@@ -60,26 +66,34 @@ function fusedCall(layer: KerasBatchNorm, input: tf.Tensor): tf.Tensor {
   });
 }
 
+type Patched = Call & { [PATCHED]?: true };
+
 /** The BatchNormalization class of the loaded tfjs-layers (found through an instance: it is not exported). */
-function batchNormalizationPrototype(): { call: Call; [PATCHED]?: boolean } {
-  return Object.getPrototypeOf(tf.layers.batchNormalization({})) as { call: Call; [PATCHED]?: boolean };
+export function batchNormalizationPrototype(): { call: Patched } {
+  return Object.getPrototypeOf(tf.layers.batchNormalization({})) as { call: Patched };
+}
+
+/** Whether tfjs' BatchNormalization runs d2l's wrapper. */
+export function fusedBatchNormInstalled(): boolean {
+  return batchNormalizationPrototype().call[PATCHED] === true;
 }
 
 /**
  * Installs the fused kernels for cpu/wasm, the gradient, and the BatchNormalization wrapper. Idempotent; d2l
- * calls it when it picks a backend, so `import * as d2l from 'd2l'` is enough.
+ * installs it at import from its patch table (src/ops/patches.ts).
  */
 export function installFusedBatchNorm(): void {
   registerBatchNormJsKernels();
   registerBatchNormTrainingGradient();
   const proto = batchNormalizationPrototype();
-  if (proto[PATCHED]) return;
+  if (proto.call[PATCHED]) return;
   const original = proto.call;
-  proto.call = function (this: KerasBatchNorm, inputs, kwargs) {
+  const wrapper: Patched = function (this: KerasBatchNorm, inputs, kwargs) {
     const input = Array.isArray(inputs) ? inputs[0] : inputs;
     const training = Boolean(kwargs?.['training']); // tfjs' own test: any truthy value
     if (input instanceof tf.Tensor && usesFusedPath(this, input, training)) return fusedCall(this, input);
     return original.call(this, inputs, kwargs);
   };
-  proto[PATCHED] = true;
+  wrapper[PATCHED] = true;
+  proto.call = wrapper;
 }

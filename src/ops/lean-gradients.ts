@@ -15,7 +15,6 @@
  * because tfjs does not export its tape helpers.
  */
 import * as tf from '@tensorflow/tfjs';
-import { setting } from '../settings';
 
 /** The tape node fields used here (tfjs-core's TapeNode). */
 interface TapeNode {
@@ -113,38 +112,48 @@ function backpropagate(engine: EngineLike, tape: TapeNode[], grads: Map<number, 
 
 let original: Gradients | null = null;
 
-/** Installs the memory-lean backward pass on tfjs' engine (idempotent). `D2L_LEAN_BACKPROP=0` skips it. */
+/**
+ * Installs the memory-lean backward pass on tfjs' engine (idempotent). d2l installs it at import from its patch
+ * table (src/ops/patches.ts), which skips it under `D2L_LEAN_BACKPROP=0`.
+ */
 export function installLeanGradients(): void {
   const engine = tf.engine() as unknown as EngineLike;
-  if (original != null || !setting('D2L_LEAN_BACKPROP')) return;
+  if (original != null) return;
   original = engine.gradients;
-  engine.gradients = function leanGradients<T extends tf.Tensor>(this: EngineLike, f: () => T, xs: tf.Tensor[], dy?: T,
-    allowNoGradients = false): { value: T; grads: tf.Tensor[] } {
-    tf.util.assert(xs.length > 0, () => 'gradients() received an empty list of xs.');
-    if (dy != null && dy.dtype !== 'float32') throw new Error(`dy must have 'float32' dtype, but has '${dy.dtype}'`);
-    const y = this.scopedRun(() => this.startTape(), () => this.endTape(), () => this.tidy('forward', f));
-    tf.util.assert(y instanceof tf.Tensor, () => 'The result y returned by f() must be a tensor.');
-    const tape = nodesFromXsToY(this.state.activeTape ?? [], xs, y);
-    if (!allowNoGradients && tape.length === 0 && xs.length > 0) {
-      throw new Error('Cannot compute gradient of y=f(x) with respect to x. Make sure that the f you passed ' +
-        'encloses all operations that lead from x to y.');
+  engine.gradients = leanGradients;
+}
+
+/** Whether tfjs' engine runs this module's backward pass now. */
+export function leanGradientsInstalled(): boolean {
+  return (tf.engine() as unknown as EngineLike).gradients === leanGradients;
+}
+
+function leanGradients<T extends tf.Tensor>(this: EngineLike, f: () => T, xs: tf.Tensor[], dy?: T,
+  allowNoGradients = false): { value: T; grads: tf.Tensor[] } {
+  tf.util.assert(xs.length > 0, () => 'gradients() received an empty list of xs.');
+  if (dy != null && dy.dtype !== 'float32') throw new Error(`dy must have 'float32' dtype, but has '${dy.dtype}'`);
+  const y = this.scopedRun(() => this.startTape(), () => this.endTape(), () => this.tidy('forward', f));
+  tf.util.assert(y instanceof tf.Tensor, () => 'The result y returned by f() must be a tensor.');
+  const tape = nodesFromXsToY(this.state.activeTape ?? [], xs, y);
+  if (!allowNoGradients && tape.length === 0 && xs.length > 0) {
+    throw new Error('Cannot compute gradient of y=f(x) with respect to x. Make sure that the f you passed ' +
+      'encloses all operations that lead from x to y.');
+  }
+  return this.tidy('backward', () => {
+    const grads = new Map<number, tf.Tensor>();
+    const seed = dy ?? tf.ones(y.shape);
+    grads.set(y.id, seed);
+    // Never release what the caller gave (dy) or gets back (whatever sits under an x's id).
+    const xIds = xs.map((x) => x.id);
+    const isProtected = (t: tf.Tensor) => t === dy || xIds.some((id) => grads.get(id) === t);
+    backpropagate(this, tape, grads, isProtected, this.state.gradientDepth === 0);
+    const result = xs.map((x) => grads.get(x.id) as tf.Tensor);
+    if (this.state.gradientDepth === 0) {
+      for (const node of this.state.activeTape ?? []) for (const t of node.saved ?? []) t.dispose();
+      this.state.activeTape = null;
     }
-    return this.tidy('backward', () => {
-      const grads = new Map<number, tf.Tensor>();
-      const seed = dy ?? tf.ones(y.shape);
-      grads.set(y.id, seed);
-      // Never release what the caller gave (dy) or gets back (whatever sits under an x's id).
-      const xIds = xs.map((x) => x.id);
-      const isProtected = (t: tf.Tensor) => t === dy || xIds.some((id) => grads.get(id) === t);
-      backpropagate(this, tape, grads, isProtected, this.state.gradientDepth === 0);
-      const result = xs.map((x) => grads.get(x.id) as tf.Tensor);
-      if (this.state.gradientDepth === 0) {
-        for (const node of this.state.activeTape ?? []) for (const t of node.saved ?? []) t.dispose();
-        this.state.activeTape = null;
-      }
-      return { value: y, grads: result } as unknown as { value: T; grads: tf.Tensor[] };
-    }) as unknown as { value: T; grads: tf.Tensor[] };
-  };
+    return { value: y, grads: result } as unknown as { value: T; grads: tf.Tensor[] };
+  }) as unknown as { value: T; grads: tf.Tensor[] };
 }
 
 /** Puts tfjs' own backward pass back (for A/B measurements and tests). */

@@ -1,8 +1,9 @@
 /**
  * Plots: the book's `Animator` (live training curves in notebooks) and the figure bundle it is made of.
- * Importing this module also installs the rich notebook display of tensors.
+ * Importing this module also installs d2l's patches of tfjs (src/ops/patches.ts), among them the rich notebook
+ * display of tensors.
  */
-import { installReprs } from '../display/repr';
+import { installPatches } from '../ops/patches';
 
 export { Animator } from './animator';
 export type { AnimatorOptions } from './animator';
@@ -12,4 +13,4 @@ export type { Series, AxesConfig } from './figure';
 export { parseFmt, parseFmts } from './style';
 export type { LineStyle } from './style';
 
-installReprs();
+installPatches();

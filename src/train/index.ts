@@ -1,8 +1,9 @@
 /**
  * Training helpers of the book (`train_ch6`, `evaluate_accuracy_gpu`, `accuracy`, `Timer`, `Accumulator`) and
- * what they are built from. Importing this module also installs the rich notebook display of tensors.
+ * what they are built from. Importing this module also installs d2l's patches of tfjs (src/ops/patches.ts), among
+ * them the rich notebook display of tensors.
  */
-import { installReprs } from '../display/repr';
+import { installPatches } from '../ops/patches';
 
 export { Timer, Accumulator } from './timer';
 export { accuracy, evaluateAccuracy } from './accuracy';
@@ -18,4 +19,4 @@ export type { StopRequests } from './stop';
 export type { TrainOptions, TrainResult, EpochRecord } from './trainCh6';
 export { installReprs, tensorBundle } from '../display/repr';
 
-installReprs();
+installPatches();

@@ -4,7 +4,7 @@
 import * as path from 'path';
 import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs';
-import { installWasmPatches } from './patches';
+import { installPatches } from '../../ops/patches';
 
 const WASM_PACKAGE = '@tensorflow/tfjs-backend-wasm';
 
@@ -27,7 +27,7 @@ export async function loadWasmBackend(): Promise<WasmDetails> {
       // Only throws after a failed init; the error from setBackend below then explains it.
     }
   }
-  installWasmPatches();
+  installPatches('wasm'); // d2l's training kernels: the 'wasm-kernels' row of src/ops/patches.ts
   const ok = await tf.setBackend('wasm');
   if (!ok) throw new Error(`${WASM_PACKAGE} did not initialize (its .wasm binary could not be loaded from ${binaryDir ?? 'its package directory'})`);
   await tf.ready();

@@ -27,9 +27,15 @@ export const WASM_PATCHED_KERNELS = [
 
 let installed = false;
 
+/** Whether d2l's wasm kernels have been registered. */
+export function wasmPatchesInstalled(): boolean {
+  return installed;
+}
+
 /**
- * Installs the patched kernels. Call after `@tensorflow/tfjs-backend-wasm` was imported (it registers the stock
- * kernels at import time; registering before would be overwritten). Idempotent. Safe before or after the wasm
+ * Installs the patched kernels (d2l does it from its patch table, src/ops/patches.ts, when the wasm backend loads).
+ * Call after `@tensorflow/tfjs-backend-wasm` was imported (it registers the stock kernels at import time;
+ * registering before would be overwritten). Idempotent. Safe before or after the wasm
  * backend is initialized: each patch's setup also runs the stock kernel's setup it may delegate to.
  */
 export function installWasmPatches(): void {
