@@ -26,8 +26,9 @@ export function numGpus(): number {
 
 /**
  * The book's `try_gpu(i)`: GPU `i` if the selected backend has it, otherwise the backend's CPU device.
- * Synchronous; call `await ensureBackend()` (or any async d2l function) first, otherwise it describes the backend
- * tf is currently using without selecting one.
+ * Synchronous. Right after `import 'd2l'` when the best backend initializes synchronously (tfjs-node, native;
+ * src/backend/select.ts); when only wasm is left, `await ensureBackend()` (or any async d2l function) selects it,
+ * and before that this describes the backend tf is currently using without selecting one.
  */
 export function tryGpu(i = 0): Device {
   const backend = currentBackendName();

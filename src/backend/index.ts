@@ -2,9 +2,12 @@
  * Backends: selection (`ensureBackend`, `backendInfo`), devices (`tryGpu`), heap limits (`heapInfo`),
  * `file://` model files, and the wasm training kernels that make the wasm backend able to train conv nets.
  *
- * Importing it installs d2l's patches of tfjs (the table in src/ops/patches.ts; `d2l.patches()` reports them).
+ * Importing it installs d2l's patches of tfjs (the table in src/ops/patches.ts; `d2l.patches()` reports them),
+ * then selects the best backend that initializes synchronously (src/backend/select.ts), so the first tfjs op
+ * already runs on it.
  */
 import { installPatches } from '../ops/patches';
+import { selectBackendAtImport } from './select';
 
 export { ensureBackend, backendInfo, BACKEND_NAMES } from './select';
 export type { BackendInfo, BackendCandidate, BackendName } from './select';
@@ -14,3 +17,4 @@ export type { HeapInfo } from './heap';
 export { registerFileRouter, fileIOHandler } from './file-io';
 
 installPatches();
+selectBackendAtImport();

@@ -8,8 +8,8 @@
  * decides what is installed, installs it (once, at import: `installPatches()`; the wasm kernels when that
  * backend loads) and reports it (`d2l.patches()`).
  *
- * Not patches, and so not here: registering d2l's `native` backend and its kernels, and d2l's layer classes, use
- * tfjs' public extension points and replace nothing.
+ * Not patches, and so not here: registering d2l's `native` backend and its kernels, d2l's layer classes, and
+ * selecting a backend at import (src/backend/select.ts) use tfjs' public extension points and replace nothing.
  * The Jupyter kernel adds its own hooks for the stop button (kernel/interrupt.ts: `engine.runKernelFunc`,
  * `engine.keep`, `LayersModel.prototype.fit`/`fitDataset`); they exist only in the kernel's process.
  *
@@ -18,6 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { fileRouterRegistered, registerFileRouter } from '../backend/file-io';
+import { nodeBannerQuiet, quietNodeBanner } from '../backend/node-banner';
 import { installWasmPatches, WASM_PATCHED_KERNELS, wasmPatchesInstalled } from '../backend/wasm/patches';
 import { MIME_BUNDLE } from '../display/protocol';
 import { installReprs, reprsInstalled } from '../display/repr';
@@ -144,6 +145,18 @@ export const PATCHES: readonly Patch[] = [
     targets: ['engine.gradients'],
     install: installLeanGradients,
     installed: leanGradientsInstalled,
+  },
+  {
+    name: 'quiet-node-banner',
+    replaces: "the cpu backend's registered factory (tfjs-backend-cpu), wrapped to clear each instance's `firstUse`",
+    why: 'tfjs prints "Hi, looks like you are running TensorFlow.js in Node.js" to stderr on the cpu backend\'s ' +
+      'first tensor; d2l already picked the best backend, and graders fail cells that write to stderr',
+    switch: null,
+    test: 'test/backend-import.test.ts',
+    when: 'import',
+    targets: ['backend:cpu.factory'],
+    install: quietNodeBanner,
+    installed: nodeBannerQuiet,
   },
   {
     name: 'wasm-kernels',

@@ -25,6 +25,13 @@ export const NATIVE_BACKEND_NAME = 'native';
  * pool (./buffer-pool.ts) when storage is registered, handed out or dropped, so large buffers can be reused.
  */
 export class NativeBackend extends MathBackendCPU {
+  constructor() {
+    super();
+    // MathBackendCPU prints tfjs' "looks like you are running TensorFlow.js in Node.js … install our node
+    // backend" banner on its first tensor while this flag is set; this *is* the fast Node backend it advertises.
+    (this as unknown as { firstUse: boolean }).firstUse = false;
+  }
+
   override write(values: tf.backend_util.BackendValues, shape: number[], dtype: tf.DataType): tf.DataId {
     noteRegistered(values);
     return super.write(values, shape, dtype);
@@ -64,9 +71,18 @@ export function nativeKernelNames(): string[] {
 let registered = false;
 
 /**
+ * Sets the kernels' thread count from `D2L_NUM_THREADS` when it is set (else OpenMP's default, one per core stays).
+ * Called at registration and again whenever backend selection picks 'native', so a value set after import counts.
+ */
+export function applyThreadSetting(): void {
+  const threads = setting('D2L_NUM_THREADS');
+  if (threads !== null) loadAddon().setNumThreads(threads);
+}
+
+/**
  * Registers backend + kernels once. Loads the addon first, so a missing build throws before anything is
- * registered. Threads: env D2L_NUM_THREADS (else OpenMP's default, one per core); OMP_WAIT_POLICY
- * defaults to passive.
+ * registered. Threads: `applyThreadSetting`; OMP_WAIT_POLICY defaults to passive. The priority (3) is above
+ * wasm's and webgl's (2) and cpu's (1), so tfjs itself picks 'native' for a first op when nothing set a backend.
  */
 export function registerNativeBackend(priority = 3): void {
   if (registered) return;
@@ -74,9 +90,8 @@ export function registerNativeBackend(priority = 3): void {
   // a time slice when the cores are shared (a notebook next to other processes): measured 10x slower steps.
   // (An OpenMP variable, not one of d2l's switches: it is only defaulted here, never parsed.)
   if (process.env.OMP_WAIT_POLICY === undefined) process.env.OMP_WAIT_POLICY = 'passive';
-  const addon = loadAddon();
-  const threads = setting('D2L_NUM_THREADS');
-  if (threads !== null) addon.setNumThreads(threads);
+  loadAddon();
+  applyThreadSetting();
   configurePool();
   // Make sure the cpu kernels exist to copy (importing tfjs registers them), d2l's fused batch norm among them.
   registerBatchNormJsKernels();
