@@ -61,7 +61,7 @@ export type CpuCompute = 'native' | 'wasm';
  */
 export function cpuCompute(): CpuCompute {
   const slow = (name: string) => name === 'wasm' || name === 'cpu';
-  const forced = (process.env.D2L_BACKEND ?? '').trim();
+  const forced = setting('D2L_BACKEND');
   if (forced) return slow(forced) ? 'wasm' : 'native';
   const running = (globalThis as { _tfengine?: { backendName?: string } })._tfengine?.backendName;
   if (running) return slow(running) ? 'wasm' : 'native';

@@ -81,7 +81,7 @@ const RUNTIME = {
     meaning: 'the backend to use instead of the best one that loads',
     unset: `the first of ${BACKEND_NAMES.join(', ')} that loads`,
     value: BACKEND_NAMES.map((n) => `\`${n}\``).join(', '),
-    usedBy: ['src/backend/select.ts'],
+    usedBy: ['src/backend/select.ts', 'src/profiles.ts'],
     fallback: null,
     parse(v, name) {
       if ((BACKEND_NAMES as readonly string[]).includes(v)) return v as BackendName;

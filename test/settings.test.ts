@@ -99,17 +99,10 @@ function envReads(files: string[]): Array<{ file: string; line: number; name: st
     [...text.matchAll(ENV_READ)].map((m) => ({ file: rel(file), line: i + 1, name: m[1] ?? m[2] ?? m[3] }))));
 }
 
-/**
- * The one read of a D2L_ variable outside src/settings.ts in d2l's runtime code, and why it stays: src/profiles.ts
- * belongs to another piece of work, whose `cpuCompute()` reads D2L_BACKEND raw (only its D2L_PROFILE read was
- * moved here). Remove this entry when that line calls `setting('D2L_BACKEND')`.
- */
-const KNOWN_EXCEPTIONS = [{ file: 'src/profiles.ts', name: 'D2L_BACKEND' }];
 
 describe('settings: the one reader', () => {
   it("d2l's runtime code (src/, kernel/, bin/) reads no D2L_ variable but through setting()", () => {
-    const reads = envReads(sources('src', 'kernel', 'bin')).filter((r) => r.file !== 'src/settings.ts' &&
-      !KNOWN_EXCEPTIONS.some((k) => k.file === r.file && k.name === r.name));
+    const reads = envReads(sources('src', 'kernel', 'bin')).filter((r) => r.file !== 'src/settings.ts');
     assert.deepEqual(reads, []);
   });
 
