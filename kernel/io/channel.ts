@@ -66,7 +66,11 @@ export class IoChannel {
   /** Tells the I/O thread which execution runs now (0: none); an interrupt then targets it. */
   setRunning(executionId: number): void {
     Atomics.store(this.shared, Slot.Running, executionId);
-    if (executionId === 0) Atomics.store(this.shared, Slot.Interrupt, 0);
+    if (executionId !== 0) return;
+    Atomics.store(this.shared, Slot.Interrupt, 0);
+    // A SIGINT the I/O thread decided on while this cell ran is sent before the next cell starts (and then
+    // ignored as a self-signal) — never into the next cell.
+    while (Atomics.load(this.shared, Slot.Signalling) === 1) Atomics.wait(this.shared, Slot.Signalling, 1, 20);
   }
 
   /** The execution an interrupt is pending for (0: none). */

@@ -29,6 +29,12 @@ export enum Slot {
    * late must not interrupt the next cell. A SIGINT from outside (Ctrl+C) interrupts the running cell.
    */
   SelfSignalAt,
+  /**
+   * 1 while the I/O thread is between checking that the interrupted cell still runs and sending it SIGINT. The
+   * main thread, ending a cell, waits until it is 0: otherwise a thread descheduled there (a loaded machine)
+   * could send the signal after the cell ended and stop the next cell instead.
+   */
+  Signalling,
   /** How many slots there are. */
   Count,
 }

@@ -9,8 +9,10 @@
  *  1. the target is written to shared memory, where every tfjs op checks it (a training loop stops at the next
  *     op with a KeyboardInterrupt, unwinding through its `finally` blocks and tf.tidy scopes);
  *  2. the main thread is told (it cancels the cell's timers and stops waiting for a cell that never settles);
- *  3. from 200 ms on, SIGINT to our own process every 250 ms, never while the main thread is inside a tfjs op:
- *     V8 stops synchronous code running under `breakOnSigint` (a cell's body, a timer callback);
+ *  3. once the main thread's event loop has not turned for 250 ms (synchronous code), SIGINT to our own process
+ *     every 250 ms, never while the main thread is inside a tfjs op: V8 stops synchronous code running under
+ *     `breakOnSigint` (a cell's body, a timer callback). A loop that turns is stopped by the main thread itself
+ *     (step 2); a signal it does not need could be acted on late by Node's watchdog thread, in the next cell;
  *  4. if the main thread's event loop has not turned for STARVED_MS (a cell spinning on promises) and it is not
  *     in shielded code (a tfjs op, a timer callback, the kernel's own work: Slot.Shielded), the inspector's
  *     Runtime.terminateExecution stops the spin.
@@ -39,8 +41,11 @@ export type FromIo =
 
 /** How long the main thread's event loop may stand still during an interrupt before the spin is terminated. */
 export const STARVED_MS = 500;
-/** The first SIGINT waits this long: a cell that runs tfjs ops stops cleanly at the next op before that. */
-const FIRST_SIGINT_MS = 200;
+/**
+ * SIGINT only once the event loop has not turned for this long: a cell that runs tfjs ops stops cleanly at the
+ * next op before that, and one that awaits is stopped by the main thread (LOOP_TICK_MS in main.ts is 100 ms).
+ */
+const SIGINT_AFTER_STARVED_MS = 250;
 const SIGINT_EVERY_MS = 250;
 const ESCALATION_TICK_MS = 50;
 /** Give up escalating after this long (the client then kills the kernel, as Jupyter does). */
@@ -173,11 +178,17 @@ class Terminator {
         lastTurn = now;
       }
       const inOp = Atomics.load(this.shared, Slot.InOp) !== 0;
-      if (!inOp && now - start >= FIRST_SIGINT_MS && now - lastSignal >= SIGINT_EVERY_MS
-        && Atomics.load(this.shared, Slot.Running) === target) {
-        lastSignal = now;
-        Atomics.store(this.shared, Slot.SelfSignalAt, now - this.epoch);
-        process.kill(process.pid, 'SIGINT');
+      if (!inOp && now - lastTurn >= SIGINT_AFTER_STARVED_MS && now - lastSignal >= SIGINT_EVERY_MS) {
+        // Slot.Signalling first, then the check: the main thread clears Running before it waits on Signalling,
+        // so either we see the cell has ended or it waits until the signal is sent (channel.ts setRunning).
+        Atomics.store(this.shared, Slot.Signalling, 1);
+        if (Atomics.load(this.shared, Slot.Running) === target) {
+          lastSignal = now;
+          Atomics.store(this.shared, Slot.SelfSignalAt, now - this.epoch);
+          process.kill(process.pid, 'SIGINT');
+        }
+        Atomics.store(this.shared, Slot.Signalling, 0);
+        Atomics.notify(this.shared, Slot.Signalling);
       }
       const starved = now - lastTurn >= STARVED_MS;
       const safe = !inOp && Atomics.load(this.shared, Slot.Shielded) === 0;
