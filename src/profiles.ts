@@ -77,22 +77,26 @@ export function cpuCompute(): CpuCompute {
  *   times (n ≥ 32) and uses 64; ResNet-18 and DenseNet use 64 (last stage 2×2); GoogLeNet — the costliest per
  *   pixel, many small convs — 32 (it halves five times too). smoke uses 32 where the net allows.
  * - Native rows (`cpu`): goal ≥ 0.75 test accuracy (LeNet-BN ≥ 0.85) on 2,000 test images in ≤ 10 minutes per
- *   notebook on 2 cores. Throughput measured on a quiet 2-core Zen 5 with oneDNN (`bench/cpu-profile-probe.ts`,
- *   1,024 images, first epoch, examples/s): AlexNet@67 b64 166, VGG÷4@64 b32 112, NiN@67 b64 226,
- *   GoogLeNet@32 b32 114, ResNet-18@64 b64 74, DenseNet@64 b64 104, LeNet-BN b128 2,247 (concise 4,313). Each row
- *   spends ~7–8 minutes of that on training steps, the rest is kernel start, data and evaluation.
- * - Accuracy curves from the same probe (seed 1, test accuracy after each epoch on 2,000 images):
- *   AlexNet b64 on 18,000 images: lr 0.05 → .456 .679 .756 .764 .760, lr 0.1 → .487 .760 .772 .744; the book's
- *   lr 0.01 had not left the ln 10 plateau after 100 steps (PyTorch, batch 128). So lr 0.1, and 24,000 images
- *   (more distinct data rather than a 4th epoch). NiN is the slowest to start (ReLU before the global average pool, exercise 4):
- *   lr 0.1 b64 on 20,000 images → .097 .223 .485 .624 .707, lr 0.2 no better (.097 .296 .520 .623 .697), b32
- *   slower still (.100 .148 .285 .650). Its row is the most ten minutes hold (~100,000 example passes, 500 s on
- *   the probe): NiN ends near 0.70, below the goal; it would need ~1.5× the steps.
+ *   notebook on 2 cores. Settings from `bench/cpu-profile-probe.ts` curves (seed 1, test accuracy after each
+ *   epoch on 2,000 images, 2 cores Zen 5, oneDNN):
+ *   AlexNet@67 b64 on 18,000 images: lr 0.05 → .456 .679 .756 .764 .760, lr 0.1 → .487 .760 .772 .744; the book's
+ *   lr 0.01 had not left the ln 10 plateau after 100 steps (PyTorch, batch 128), so lr 0.1.
+ *   NiN@67 is the slowest to start (ReLU before the global average pool, exercise 4), and how long it stays on
+ *   the plateau depends on the init: b64 lr 0.1 on 20,000 images → .097 .223 .485 .624 .707; lr 0.2 no better
+ *   (.097 .296 .520 .623 .697); b32 slower (.100 .148 .285 .650).
  *   GoogLeNet@32 b32 lr 0.1 on 16,000 images → .212 .553 .698 .763. ResNet-18@64 b64 lr 0.05 on 10,000 images:
- *   .814 after 2 epochs; DenseNet@64 b64 lr 0.1 on 10,000: .737 after 3 (more distinct data: 15,000).
+ *   .814 after 2 epochs; DenseNet@64 b64 lr 0.1 on 10,000: .737 after 3 (so 15,000 images).
  *   LeNet-BN at the book's lr 1.0 (batch 256) swings between .735 and .869 from epoch to epoch, so a short run may
  *   end low; lr 0.3 with batch 128 settles (.885 after 8 epochs, ≥ .86 from the 6th).
- * - wasm rows (`cpuWasm`, where oneDNN is missing): wasm trains at roughly 10 GMAC/s on one thread
+ * - `d2l run notebooks --profile cpu` with these rows (same machine; minutes include kernel start, data and
+ *   evaluation; examples/s of the training steps; * = another job shared the 2 cores for part of the run):
+ *   7.1 AlexNet (24,000 images then) .831, 108.6/s, 11.6 min* → trainLimit 19,000 to fit ten minutes;
+ *   7.2 VGG (12,500 then) .842, 56/s, 15.6 min* → 10,000; 7.3 NiN .798, 151/s, 11.8 min*; 7.4 GoogLeNet .750,
+ *   81/s, 12.0 min (over budget: the notebook runs its many small ops ~30% slower than the probe, 114/s);
+ *   7.5 LeNet-BN .876 / concise .874, 2,246/s / 8,891/s, 4.9 min; 7.6 ResNet-18 .784, 48.5/s, 10.9 min* (a wasm run shared the cores for 7 of them); 7.7 DenseNet DENSENET.
+ * - wasm rows (`cpuWasm`, where oneDNN is missing; D2L_BACKEND=wasm on the same machine): 7.5 with the book's
+ *   lr 1.0, batch 256, 5 epochs took 6.6 min and ended .825 / .784 (the swing above), so it gets LeNet-BN's native
+ *   settings with 6 epochs (not re-measured). wasm trains at roughly 10 GMAC/s on one thread
  *   (ResNet-18@96: ~106 ms per example), so ~10 minutes holds ~10,000 example passes at these sizes, evaluation
  *   included; wasm's 4 GiB heap does not hold ResNet/DenseNet/GoogLeNet at batch 256, so batches of 32–64.
  * - Subsets are the first examples of each set (the training subset is reshuffled every epoch). The rows are
@@ -102,14 +106,14 @@ const TABLES: Record<SectionId, SectionTable> = {
   '7.1': {
     model: 'AlexNet',
     book: { numEpochs: 10, batchSize: 128, lr: 0.01, resize: 224, trainLimit: 0, testLimit: 0 },
-    cpu: { numEpochs: 3, batchSize: 64, lr: 0.1, resize: 67, trainLimit: 24000, testLimit: 2000 },
+    cpu: { numEpochs: 3, batchSize: 64, lr: 0.1, resize: 67, trainLimit: 19000, testLimit: 2000 },
     cpuWasm: { numEpochs: 4, batchSize: 32, lr: 0.05, resize: 67, trainLimit: 4000, testLimit: 1000 },
     smoke: { numEpochs: 1, batchSize: 32, resize: 67, trainLimit: 256, testLimit: 128 },
   },
   '7.2': {
     model: 'VGG-11 (channels ÷4)',
     book: { numEpochs: 10, batchSize: 128, lr: 0.05, resize: 224, trainLimit: 0, testLimit: 0 },
-    cpu: { numEpochs: 4, batchSize: 32, resize: 64, trainLimit: 12500, testLimit: 2000 },
+    cpu: { numEpochs: 4, batchSize: 32, resize: 64, trainLimit: 10000, testLimit: 2000 },
     cpuWasm: { numEpochs: 4, batchSize: 32, resize: 64, trainLimit: 4800, testLimit: 1000 },
     smoke: { numEpochs: 1, batchSize: 32, resize: 32, trainLimit: 256, testLimit: 128 },
   },
@@ -131,7 +135,7 @@ const TABLES: Record<SectionId, SectionTable> = {
     model: 'LeNet with batch normalization',
     book: { numEpochs: 10, batchSize: 256, lr: 1.0, trainLimit: 0, testLimit: 0 },
     cpu: { numEpochs: 8, batchSize: 128, lr: 0.3 },
-    cpuWasm: { numEpochs: 5 },
+    cpuWasm: { numEpochs: 6, batchSize: 128, lr: 0.3 },
     smoke: { numEpochs: 1, trainLimit: 1024, testLimit: 512 },
   },
   '7.6': {
