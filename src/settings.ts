@@ -117,6 +117,7 @@ const RUNTIME = {
   D2L_CONV_TRAINING: patchSwitch('conv-training'),
   D2L_ACTIVATION_GRADIENTS: patchSwitch('activation-gradients'),
   D2L_LEAN_BACKPROP: patchSwitch('lean-backprop'),
+  D2L_SGD_IN_PLACE: patchSwitch('sgd-in-place'),
   D2L_NATIVE_POOL_MB: numberSpec({
     meaning: "cap of the native backend's pool of reusable buffers, in MiB (`0` turns pooling off)",
     unset: 'no cap (the pool never holds more than the peak of live tensors)',

@@ -44,8 +44,10 @@ export function configurePool(): void {
 
 /** Buffers allocated by `allocate`, with how many tensors register them (should be 0 or 1). */
 const registrations = new WeakMap<ArrayBufferLike, number>();
-/** Buffers that may be seen from outside a single tensor: never recycled. */
+/** Buffers that may be seen from outside a single tensor: never recycled, never written in place. */
 const pinned = new WeakSet<ArrayBufferLike>();
+/** Buffers registered (whole) as some tensor's storage at least once. */
+const registeredOnce = new WeakSet<ArrayBufferLike>();
 
 /** A Float32Array of `n` elements with unspecified contents (recycled when possible). */
 export function allocate(n: number): Float32Array {
@@ -90,6 +92,9 @@ function isWhole(v: Float32Array): boolean {
 /** The backend registered `values` as a tensor's storage. */
 export function noteRegistered(values: unknown): void {
   if (!(values instanceof Float32Array)) return;
+  // Any storage (pooled or not) seen by two tensors, or as a view, is shared: `isPinned` says so.
+  if (!isWhole(values) || registeredOnce.has(values.buffer)) pinned.add(values.buffer);
+  else registeredOnce.add(values.buffer);
   const count = registrations.get(values.buffer);
   if (count === undefined) return;
   registrations.set(values.buffer, count + 1);
@@ -98,12 +103,13 @@ export function noteRegistered(values: unknown): void {
 
 /** The backend handed `values` to the outside (readSync). */
 export function notePinned(values: unknown): void {
-  if (values instanceof Float32Array && registrations.has(values.buffer)) pinned.add(values.buffer);
+  if (values instanceof Float32Array) pinned.add(values.buffer);
 }
 
 /** The backend dropped the tensor whose storage is `values`. */
 export function release(values: unknown): void {
   if (!(values instanceof Float32Array)) return;
+  registeredOnce.delete(values.buffer); // a storage seen twice stays pinned; a recycled one starts afresh
   const count = registrations.get(values.buffer);
   if (count === undefined) return;
   registrations.set(values.buffer, Math.max(0, count - 1));
@@ -138,4 +144,13 @@ export function drainPool(): void {
 /** Pool counters since start (allocations of at least 256 KiB only). */
 export function poolStats(): typeof stats & { freeBytes: number } {
   return { ...stats, freeBytes };
+}
+
+/**
+ * Whether `values` may be seen from outside its one tensor: handed out by readSync/dataSync, registered as a
+ * view or by two tensors (for any storage, pooled or not), or not a whole Float32Array.
+ */
+export function isPinned(values: unknown): boolean {
+  if (!(values instanceof Float32Array)) return true;
+  return pinned.has(values.buffer) || !isWhole(values);
 }
