@@ -1,8 +1,9 @@
 /**
- * Recycles the large output buffers of native kernels.
+ * Recycles the output buffers (≥ 4 KiB) of native kernels.
  *
- * Why: a fresh `new Float32Array(n)` of a few hundred MB is mapped lazily by the OS, and the kernel that first
- * writes it pays a page fault per 4 KiB: measured 184 ms for a ReLU over 411 MB into a fresh buffer versus 34 ms
+ * Why: every fresh ArrayBuffer counts toward V8's garbage-collection triggers (see `MIN_ELEMENTS`), and a fresh
+ * `new Float32Array(n)` of a few hundred MB is mapped lazily by the OS, so the kernel that first writes it pays a
+ * page fault per 4 KiB: measured 184 ms for a ReLU over 411 MB into a fresh buffer versus 34 ms
  * into a reused one. Training steps allocate the same sizes every step, so buffers released by tfjs (the tensor
  * was disposed and nothing else refers to its storage) go back to a per-size free list and the next kernel that
  * needs that size takes one.
@@ -13,17 +14,31 @@
  * - it was never handed out by `readSync`/`dataSync` (the cpu backend returns its storage itself, and a
  *   student may keep that array after disposing the tensor).
  * Memory: the bytes of live pooled-size buffers plus the free lists never exceed the high-water mark of the live
- * bytes alone. When an allocation would break that, the oldest free buffers are dropped, and their pages go back
- * to the OS at once (madvise, `releasePages` in the addon) rather than whenever V8 collects them. So the pool costs
- * no peak memory: the RSS is about the peak of live tensors, as with a perfect garbage collector. (A pool without
- * that rule held ~400 MB more at ResNet-18's peak: a backward pass frees buffers sized for later layers.)
+ * bytes alone plus 32 MiB (`SLACK_BYTES`). When an allocation would break that, the oldest free buffers are
+ * dropped, and their pages go back to the OS at once (madvise, `releasePages` in the addon) rather than whenever
+ * V8 collects them. So the pool costs at most 32 MiB of peak memory: the RSS is about the peak of live tensors, as
+ * with a perfect garbage collector. (A pool without that rule held ~400 MB more at ResNet-18's peak: a backward
+ * pass frees buffers sized for later layers.)
  * Env D2L_NATIVE_POOL_MB caps the free lists (0 turns pooling off).
  */
 import { setting } from '../../settings';
 import { loadAddon } from './addon';
 
-/** Buffers smaller than this (in elements) are cheap to allocate and are not pooled. */
-const MIN_ELEMENTS = 1 << 16; // 256 KiB
+/**
+ * Buffers smaller than this (in elements) are not pooled. Small, because allocating is not what costs: every new
+ * ArrayBuffer counts toward V8's external-memory trigger, and GoogLeNet@32 (batch 32: most tensors 4–256 KiB)
+ * ran a full mark of the heap about every step with only ≥ 256 KiB buffers pooled (131 mark-compacts in 2,048
+ * examples; 8 with ≥ 4 KiB pooled and the slack below; 94 → 150 examples/s on 2 cores, Zen 3).
+ */
+const MIN_ELEMENTS = 1 << 10; // 4 KiB
+
+/**
+ * How far live + free bytes may exceed the live high-water mark. With none, the buffers a step needs cannot all
+ * stay: sizes peak at different times (activations in the forward pass, gradients in the backward), so the
+ * per-size peaks add up to more than the overall peak, and each step evicted and re-allocated ~37 MB (GoogLeNet@32:
+ * 48 misses a step; none with 32 MiB).
+ */
+const SLACK_BYTES = 32 * 1024 * 1024;
 
 const free = new Map<number, Float32Array[]>();
 /** Every free buffer, oldest first (a Set keeps insertion order). */
@@ -65,7 +80,7 @@ export function allocate(n: number): Float32Array {
   }
   stats.misses++;
   stats.missBytes += bytes;
-  evict(liveBytes + freeBytes - liveHighWater);
+  evict(liveBytes + freeBytes - liveHighWater - SLACK_BYTES);
   const fresh = new Float32Array(n);
   registrations.set(fresh.buffer, 0);
   return fresh;
