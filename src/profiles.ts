@@ -95,7 +95,14 @@ export function cpuCompute(): CpuCompute {
  *   81/s, 12.0 min (over budget: the notebook runs its many small ops ~30% slower than the probe, 114/s);
  *   7.5 LeNet-BN .876 / concise .874, 2,246/s / 8,891/s, 4.9 min; 7.6 ResNet-18 .784, 48.5/s, 10.9 min* (a wasm run shared
  *   the cores for 7 of them) → 9,000; 7.7 DenseNet (15,000 then) .804, 72/s, 10.9 min → 12,000. The notebooks
- *   train 25–30% below the probe's rates (first epoch of 1,024 images), so rows sized from the probe overran.
+ *   trained 25–30% below the probe's rates then: V8's full heap marking, set off by each step's fresh
+ *   ArrayBuffers, costs more in a kernel whose heap holds the TypeScript compiler (fixed by the sgd-in-place patch
+ *   and pooling buffers from 4 KiB: GoogLeNet@32's notebook rate went 67–80 → 145–155/s, the probe's rate).
+ * - Sized for AVX2 (2 cores Zen 3, the slower ISA; AVX-512 machines finish early). Probe rates there, first epoch
+ *   of 2,048 images after those fixes (the machine's noise is ±20%): AlexNet@67 116–174/s, VGG@64 114, NiN@67
+ *   163, GoogLeNet@32 143, ResNet-18@64 45, DenseNet@64 67. At those rates the Zen 5 rows overran ten minutes for
+ *   NiN (20,000 → 15,000), ResNet-18 (9,000 → 7,000) and DenseNet (12,000 → 10,000); GoogLeNet gets 15,000
+ *   (its .750 at 14,000 had no margin).
  * - wasm rows (`cpuWasm`, where oneDNN is missing; D2L_BACKEND=wasm on the same machine): 7.5 with the book's
  *   lr 1.0, batch 256, 5 epochs took 6.6 min and ended .825 / .784 (the swing above), so it gets LeNet-BN's native
  *   settings with 6 epochs (not re-measured). wasm trains at roughly 10 GMAC/s on one thread
@@ -122,14 +129,14 @@ const TABLES: Record<SectionId, SectionTable> = {
   '7.3': {
     model: 'NiN',
     book: { numEpochs: 10, batchSize: 128, lr: 0.1, resize: 224, trainLimit: 0, testLimit: 0 },
-    cpu: { numEpochs: 5, batchSize: 64, resize: 67, trainLimit: 20000, testLimit: 2000 },
+    cpu: { numEpochs: 5, batchSize: 64, resize: 67, trainLimit: 15000, testLimit: 2000 },
     cpuWasm: { numEpochs: 5, batchSize: 32, resize: 67, trainLimit: 4000, testLimit: 1000 },
     smoke: { numEpochs: 1, batchSize: 32, resize: 67, trainLimit: 256, testLimit: 128 },
   },
   '7.4': {
     model: 'GoogLeNet',
     book: { numEpochs: 10, batchSize: 128, lr: 0.1, resize: 96, trainLimit: 0, testLimit: 0 },
-    cpu: { numEpochs: 4, batchSize: 32, resize: 32, trainLimit: 14000, testLimit: 2000 },
+    cpu: { numEpochs: 4, batchSize: 32, resize: 32, trainLimit: 15000, testLimit: 2000 },
     cpuWasm: { numEpochs: 4, batchSize: 32, resize: 48, trainLimit: 3000, testLimit: 1000 },
     smoke: { numEpochs: 1, batchSize: 32, resize: 32, trainLimit: 96, testLimit: 64 },
   },
@@ -143,14 +150,14 @@ const TABLES: Record<SectionId, SectionTable> = {
   '7.6': {
     model: 'ResNet-18',
     book: { numEpochs: 10, batchSize: 256, lr: 0.05, resize: 96, trainLimit: 0, testLimit: 0 },
-    cpu: { numEpochs: 3, batchSize: 64, resize: 64, trainLimit: 9000, testLimit: 2000 },
+    cpu: { numEpochs: 3, batchSize: 64, resize: 64, trainLimit: 7000, testLimit: 2000 },
     cpuWasm: { numEpochs: 3, batchSize: 64, resize: 64, trainLimit: 2000, testLimit: 1000 },
     smoke: { numEpochs: 1, batchSize: 32, resize: 32, trainLimit: 96, testLimit: 64 },
   },
   '7.7': {
     model: 'DenseNet',
     book: { numEpochs: 10, batchSize: 256, lr: 0.1, resize: 96, trainLimit: 0, testLimit: 0 },
-    cpu: { numEpochs: 3, batchSize: 64, resize: 64, trainLimit: 12000, testLimit: 2000 },
+    cpu: { numEpochs: 3, batchSize: 64, resize: 64, trainLimit: 10000, testLimit: 2000 },
     cpuWasm: { numEpochs: 3, batchSize: 64, resize: 64, trainLimit: 2000, testLimit: 1000 },
     smoke: { numEpochs: 1, batchSize: 32, resize: 32, trainLimit: 96, testLimit: 64 },
   },
