@@ -103,6 +103,11 @@ export function cpuCompute(): CpuCompute {
  *   163, GoogLeNet@32 143, ResNet-18@64 45, DenseNet@64 67. At those rates the Zen 5 rows overran ten minutes for
  *   NiN (20,000 → 15,000), ResNet-18 (9,000 → 7,000) and DenseNet (12,000 → 10,000); GoogLeNet gets 15,000
  *   (its .750 at 14,000 had no margin).
+ * - `d2l run notebooks --profile cpu` with these rows from a clean clone on AVX2 (Zen 3, 2 cores, nothing else
+ *   running; minutes include kernel start): 7.1 .813, 122/s, 8.4 min; 7.2 .824, 125/s, 6.0; 7.3 NiN **.375**
+ *   (still on the plateau: 15,000 images are too few), 184/s, 7.3; 7.4 .758, 159/s, 6.7; 7.5 LeNet-BN **.831** /
+ *   concise .864, 3,717/s / 8,987/s, 3.4; 7.6 .763, 48/s, 8.1; 7.7 DenseNet **.731**, 73/s, 7.3. Open: NiN,
+ *   DenseNet (room for ~12,000 images) and the scratch LeNet-BN's epoch-to-epoch swing miss their goals.
  * - wasm rows (`cpuWasm`, where oneDNN is missing; D2L_BACKEND=wasm on the same machine): 7.5 with the book's
  *   lr 1.0, batch 256, 5 epochs took 6.6 min and ended .825 / .784 (the swing above), so it gets LeNet-BN's native
  *   settings with 6 epochs (not re-measured). wasm trains at roughly 10 GMAC/s on one thread
