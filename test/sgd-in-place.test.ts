@@ -90,7 +90,7 @@ describeNative('sgd-in-place: tf.train.sgd updates weights in their own buffers'
     opt.dispose();
   });
 
-  it('keeps tfjs\' update for a non-float32 gradient or a variable not on the tape', () => {
+  it('takes the array form of applyGradients as tfjs does', () => {
     const v = tf.variable(tf.tensor1d([4, 4]), true, 'sgd-other');
     const opt = tf.train.sgd(0.5);
     opt.applyGradients([{ name: 'sgd-other', tensor: tf.tensor1d([2, 2]) }]); // the array form

@@ -25,33 +25,33 @@ interface NamedTensor { name: string; tensor: tf.Tensor }
 
 let original: ApplyGradients | null = null;
 
-/** The weight's own storage when updating it in place is safe, else null. */
-function ownStorage(v: tf.Tensor, g: tf.Tensor): Float32Array | null {
-  if (v.dtype !== 'float32' || g.dtype !== 'float32' || v.size !== g.size) return null;
-  const engine = tf.engine();
-  if (engine.backendName !== NATIVE_BACKEND_NAME) return null;
-  const entry = (engine.backend as unknown as BackendWithData).data.get(v.dataId);
+/** The storage behind `t` when it is a whole float32 buffer nothing else can see, else null. */
+function ownStorage(data: BackendWithData['data'], t: tf.Tensor): Float32Array | null {
+  const entry = data.get(t.dataId);
   if (!entry || entry.refCount !== 1 || !(entry.values instanceof Float32Array) || isPinned(entry.values)) return null;
   return entry.values;
 }
 
 function applyInPlace(this: tf.SGDOptimizer, variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
+  const engine = tf.engine();
+  if (engine.backendName !== NATIVE_BACKEND_NAME) {
+    original!.call(this, variableGradients);
+    return;
+  }
+  const data = (engine.backend as unknown as BackendWithData).data;
   const list = Array.isArray(variableGradients) ? variableGradients
     : Object.keys(variableGradients).map((name) => ({ name, tensor: variableGradients[name] }));
   // tfjs multiplies by the float32 scalar −lr, rounds, adds, rounds: the same two roundings here
   const c = Math.fround(-(this as unknown as { learningRate: number }).learningRate);
-  const data = (tf.engine().backend as unknown as BackendWithData).data;
   const rest: NamedTensor[] = [];
   for (const { name, tensor: g } of list) {
     if (g == null) continue;
-    const v = tf.engine().registeredVariables[name];
-    const w = v ? ownStorage(v, g) : null;
-    if (!w) {
-      rest.push({ name, tensor: g });
-      continue;
-    }
-    const grad = data.get(g.dataId)?.values; // read as storage, not dataSync: that would pin it out of the pool
-    if (!(grad instanceof Float32Array)) {
+    const v = engine.registeredVariables[name];
+    const same = v && v.dtype === 'float32' && g.dtype === 'float32' && v.size === g.size;
+    const w = same ? ownStorage(data, v) : null;
+    // the gradient is read as storage, not with dataSync: that would pin it out of the buffer pool
+    const grad = data.get(g.dataId)?.values;
+    if (!w || !(grad instanceof Float32Array)) {
       rest.push({ name, tensor: g });
       continue;
     }
