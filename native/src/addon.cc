@@ -40,6 +40,25 @@ static Napi::Value Version(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), s);
 }
 
+// cpuIsa(): the instruction set oneDNN's kernels use here: the CPU's best, unless ONEDNN_MAX_CPU_ISA (or
+// DNNL_MAX_CPU_ISA) caps it. `d2l bench` derives the FP32 peak from it (vector width).
+static Napi::Value CpuIsa(const Napi::CallbackInfo& info) {
+  // Numbers rather than enum names: the names differ between oneDNN versions, the values of these do not.
+  const char* name = "unknown";
+  switch (static_cast<int>(dnnl_get_effective_cpu_isa())) {
+    case 0x1: name = "sse41"; break;
+    case 0x3: name = "avx"; break;
+    case 0x7: name = "avx2"; break;
+    case 0x407: name = "avx2_vnni"; break;
+    case 0x27: name = "avx512_core"; break;
+    case 0x67: name = "avx512_core_vnni"; break;
+    case 0xe7: name = "avx512_core_bf16"; break;
+    case 0x3e7: name = "avx512_core_amx"; break;
+    default: break;
+  }
+  return Napi::String::New(info.Env(), name);
+}
+
 // releasePages(array): gives the whole pages inside a buffer that nothing will read again back to the OS now,
 // instead of when V8 collects the ArrayBuffer. Used by the buffer pool for buffers it drops: V8 runs its GC on
 // its own schedule, and the dropped buffers kept ResNet-18's peak RSS ~500 MB higher. The mapping stays valid
@@ -58,6 +77,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads));
   exports.Set("onednnVersion", Napi::Function::New(env, Version));
+  exports.Set("cpuIsa", Napi::Function::New(env, CpuIsa));
   exports.Set("releasePages", Napi::Function::New(env, ReleasePages));
   initConv(env, exports);
   initMatmul(env, exports);

@@ -40,10 +40,16 @@ export const BENCH_MODELS: BenchModel[] = [
 export const BENCH_BACKENDS = ['native', 'wasm', 'cpu', 'torch'] as const;
 export type BenchBackend = (typeof BENCH_BACKENDS)[number];
 
+/** How a tfjs backend's step is driven: `trainCh6`'s loop, or tfjs' `compile` + `trainOnBatch` (see child.ts). */
+export const BENCH_PATHS = ['step', 'fit'] as const;
+export type BenchPath = (typeof BENCH_PATHS)[number];
+
 /** One measured (or skipped) backend × model combination. */
 export interface BenchResult {
   model: string;
   backend: BenchBackend;
+  /** The training path (PyTorch rows: 'step', its own loop). */
+  path: BenchPath;
   batch: number;
   size: number;
   threads: number;
@@ -56,6 +62,12 @@ export interface BenchResult {
   /** Peak resident set size of the process that ran it (MiB). */
   peakRssMiB: number | null;
   steps: number;
+  /** FLOPs of one step's convolutions and matrix products (forward and backward, ./flops.ts); PyTorch rows
+   * take the count of a tfjs row of the same model and sizes (same layers). */
+  flopsPerStep?: number;
+  /** Achieved GFLOP/s (flopsPerStep / median step time) and its share of the machine's FP32 peak (./peak.ts). */
+  gflops?: number;
+  peakPercent?: number;
   /** Why it was skipped or failed, or a caveat. */
   note?: string;
 }
@@ -67,6 +79,7 @@ export const RESULT_PREFIX = 'D2L_BENCH_RESULT ';
 export interface ChildJob {
   model: string;
   backend: 'native' | 'wasm' | 'cpu';
+  path: BenchPath;
   batch: number;
   size: number;
   threads: number;

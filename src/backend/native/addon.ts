@@ -11,6 +11,8 @@ export interface NativeAddon {
   setNumThreads(n: number): number;
   getNumThreads(): number;
   onednnVersion(): string;
+  /** The ISA oneDNN's kernels use (e.g. 'avx2', 'avx512_core'): the CPU's best unless ONEDNN_MAX_CPU_ISA caps it. */
+  cpuIsa(): string;
   releasePages(buffer: Float32Array): boolean;
   conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, p: number[], act: number): void;
   conv2dBackwardData(dy: Float32Array, w: Float32Array, dx: Float32Array, p: number[]): void;

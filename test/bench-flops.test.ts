@@ -1,0 +1,80 @@
+/**
+ * `d2l bench`'s GFLOP/s and % of peak columns: the FLOP count of a profiled training step against a hand count,
+ * the peak's vector-width rule, and both training paths (trainCh6's step and tfjs' trainOnBatch) counting the
+ * same FLOPs for the same model.
+ */
+import { strict as assert } from 'assert';
+import * as tf from '@tensorflow/tfjs';
+import { ensureBackend } from '../src/backend';
+import { kernelFlops, stepFlops } from '../src/bench/flops';
+import { lanesFor, machinePeak } from '../src/bench/peak';
+import { runBench } from '../src/bench/run';
+import { softmaxCrossEntropy } from '../src/train/step';
+import { describeNative } from './native-helpers';
+
+describe('bench: FLOPs and peak', function () {
+  this.timeout(120_000);
+  let previous: string;
+  before(async () => {
+    await ensureBackend();
+    previous = tf.getBackend();
+    assert.ok(await tf.setBackend('cpu'));
+  });
+  after(async () => { await tf.setBackend(previous); });
+
+  it('counts a conv + dense training step as the hand count (no input gradient for the first layer)', async () => {
+    const net = tf.sequential({ layers: [
+      tf.layers.conv2d({ filters: 4, kernelSize: 3, inputShape: [8, 8, 1] }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 10 })] });
+    const X = tf.randomNormal([2, 8, 8, 1]);
+    const y = tf.tensor1d([3, 7], 'int32');
+    const optimizer = tf.train.sgd(0.01);
+    const profile = await tf.profile(() => {
+      optimizer.minimize(() => softmaxCrossEntropy(net.apply(X, { training: true }) as tf.Tensor, y))?.dispose();
+    });
+    // conv: 2 × 6·6·4 outputs × 3·3·1 MACs, forward and weight gradient; dense: 2 × 2·10 outputs × 144 MACs,
+    // forward, weight gradient and input gradient (the conv below needs it).
+    const conv = 2 * 2 * 6 * 6 * 4 * 9;
+    const dense = 2 * 2 * 10 * 144;
+    assert.equal(stepFlops(profile.kernels), 2 * conv + 3 * dense);
+    tf.dispose([X, y]);
+    net.dispose();
+  });
+
+  it('counts a transposed matrix product by its shared dimension', () => {
+    // [5, 3]ᵀ × [5, 4] → [3, 4]: k = 5
+    assert.equal(kernelFlops({ name: 'BatchMatMul', inputShapes: [[1, 5, 3], [1, 5, 4]], outputShapes: [[1, 3, 4]] }),
+      2 * 3 * 4 * 5);
+    assert.equal(kernelFlops({ name: 'Relu', inputShapes: [[100]], outputShapes: [[100]] }), 0);
+  });
+
+  it('takes the vector width from the ISA oneDNN uses, halving AVX-512 on Zen 4', () => {
+    assert.equal(lanesFor('avx2', 'AuthenticAMD', 25), 8);
+    assert.equal(lanesFor('avx512_core', 'GenuineIntel', 6), 16);
+    assert.equal(lanesFor('avx512_core_bf16', 'AuthenticAMD', 25), 8);
+    assert.equal(lanesFor('avx512_core_bf16', 'AuthenticAMD', 26), 16);
+    assert.equal(lanesFor('sse41', 'GenuineIntel', 6), 4);
+    const peak = machinePeak(2);
+    assert.ok(peak.gflops > 0 && peak.ghz > 0, `peak ${peak.how}`);
+    assert.equal(peak.gflops, 2 * peak.fmaPipes * 2 * peak.lanes * peak.ghz);
+    assert.match(peak.how, /GHz/);
+  });
+
+});
+
+describeNative('bench: both training paths on the native backend', function () {
+  this.timeout(180_000);
+
+  it('measures trainCh6\'s step and tfjs\' trainOnBatch on the same model with the same FLOPs', () => {
+    const rows = runBench({ quick: true, models: ['lenet-bn'], backends: ['native'], paths: ['step', 'fit'], threads: 2,
+      log: () => undefined });
+    assert.deepEqual(rows.map((r) => r.path), ['step', 'fit']);
+    for (const r of rows) {
+      assert.ok(r.msPerStep != null && r.msPerStep > 0, `${r.path}: ${r.note}`);
+      assert.ok(r.gflops != null && r.gflops > 0 && r.peakPercent != null && r.peakPercent > 0);
+    }
+    assert.ok(rows[0].flopsPerStep! > 0);
+    assert.equal(rows[1].flopsPerStep, rows[0].flopsPerStep);
+  });
+});
