@@ -201,6 +201,10 @@ describe('grading: the sandbox', () => {
     assert.ok(!text.includes('elsewhere'), 'a path not shown needs no mask');
     for (const flag of ['--unshare-all', '--die-with-parent', '--new-session', '--clearenv']) assert.ok(args.includes(flag), flag);
     assert.ok(text.includes(`--size ${64 * 1024 * 1024} --perms 1777 --tmpfs /tmp`));
+    // bwrap mounts in order: the fresh /tmp must come before the binds, or a package under the host's /tmp (this
+    // test's root, a CI clone in /tmp/ci) would be covered by it and the kernel would not start.
+    assert.ok(text.indexOf('--tmpfs /tmp ') < text.indexOf(`--ro-bind ${root}/pkg`), 'the fresh /tmp is mounted before the binds');
+    assert.ok(text.indexOf(`--ro-bind ${root}/pkg`) < text.indexOf(`--tmpfs ${root}/pkg/secret`), 'masks go on top of the binds');
     assert.ok(!args.some((a) => a === os.homedir() || a === '/home' || a === '/root'), 'no home directory');
   });
 });

@@ -109,7 +109,10 @@ export function envArgs(hostEnv: NodeJS.ProcessEnv, kernelEnv: Record<string, st
  * `hide` path under one of them is covered by an empty tmpfs (directories) or /dev/null (files).
  */
 export function sandboxArgs(opts: { bound: string[]; hide: string[]; tmpMb: number; env: string[]; statusFd?: number }): string[] {
-  const args = ['--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--clearenv', ...opts.env, ...systemArgs()];
+  const args = ['--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--clearenv', ...opts.env, ...systemArgs(),
+    // The fresh /tmp first: bwrap mounts in order, so a package that lives under the host's /tmp (a CI clone in
+    // /tmp/ci) is bound on top of it instead of being covered by it.
+    '--size', String(opts.tmpMb * 1024 * 1024), '--perms', '1777', '--tmpfs', '/tmp'];
   for (const p of opts.bound) args.push('--ro-bind', p, p);
   for (const h of opts.hide.map((p) => path.resolve(p))) {
     if (![...opts.bound, '/usr'].some((b) => isUnder(h, b))) continue; // not visible anyway
@@ -118,7 +121,6 @@ export function sandboxArgs(opts: { bound: string[]; hide: string[]; tmpMb: numb
     args.push(...(dir ? ['--tmpfs', h] : ['--ro-bind', '/dev/null', h]));
   }
   args.push('--proc', '/proc', '--dev', '/dev',
-    '--size', String(opts.tmpMb * 1024 * 1024), '--perms', '1777', '--tmpfs', '/tmp',
     '--dir', WORK_DIR, '--dir', SOCKET_DIR, '--chdir', WORK_DIR);
   return args;
 }
