@@ -5,22 +5,16 @@
  */
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { ensureBackend } from '../src/backend';
 import { kernelFlops, stepFlops } from '../src/bench/flops';
 import { lanesFor, machinePeak } from '../src/bench/peak';
 import { runBench } from '../src/bench/run';
 import { softmaxCrossEntropy } from '../src/train/step';
 import { describeNative } from './native-helpers';
+import { onCpuBackendInSuite } from './train-fixtures';
 
 describe('bench: FLOPs and peak', function () {
   this.timeout(120_000);
-  let previous: string;
-  before(async () => {
-    await ensureBackend();
-    previous = tf.getBackend();
-    assert.ok(await tf.setBackend('cpu'));
-  });
-  after(async () => { await tf.setBackend(previous); });
+  onCpuBackendInSuite();
 
   it('counts a conv + dense training step as the hand count (no input gradient for the first layer)', async () => {
     const net = tf.sequential({ layers: [

@@ -1,10 +1,12 @@
 /**
  * Fixtures for the training tests: a tiny synthetic classification task (8×8 images whose label is the
- * brightest quadrant), a DataIter over it, a small conv net, and console capture.
+ * brightest quadrant), a DataIter over it, a small conv net, console capture, and the cpu backend for a suite.
  */
+import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { format } from 'util';
 import type { Batch, DataIter } from '../src/types';
+import { ensureBackend } from '../src/backend';
 import { seededRandom } from '../src/train/seed';
 
 export const SIDE = 8;
@@ -89,4 +91,18 @@ export async function captureOutput<T>(fn: () => Promise<T>): Promise<{ result: 
     console.log = log;
     (process.stderr as any).write = write;
   }
+}
+
+/**
+ * Runs the enclosing suite on tfjs' cpu backend (after d2l's own selection ran once) and restores the backend
+ * that was selected before, so suites that need the reference backend do not change the ones after them.
+ */
+export function onCpuBackendInSuite(): void {
+  let previous: string;
+  before(async () => {
+    await ensureBackend();
+    previous = tf.getBackend();
+    assert.ok(await tf.setBackend('cpu'));
+  });
+  after(async () => { await tf.setBackend(previous); });
 }

@@ -1,22 +1,15 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { ensureBackend } from '../src/backend';
 import { getDisplaySink, setDisplaySink } from '../src/display/protocol';
 import type { MimeBundle } from '../src/display/protocol';
 import {
   Accumulator, EpochProgress, Timer, formatBytes, accuracy, collectLayers, evaluateAccuracy, initWeights, kernelFans, measureStepBytes,
   trainCh6,
 } from '../src/train';
-import { ArrayIter, captureOutput, makeQuadrantData, smallConvNet } from './train-fixtures';
+import { ArrayIter, captureOutput, makeQuadrantData, onCpuBackendInSuite, smallConvNet } from './train-fixtures';
 
 describe('train helpers (cpu backend)', function () {
-  let previous: string;
-  before(async () => {
-    await ensureBackend();
-    previous = tf.getBackend();
-    assert.ok(await tf.setBackend('cpu'));
-  });
-  after(async () => { await tf.setBackend(previous); });
+  onCpuBackendInSuite();
 
   it('Timer records intervals; avg, sum and cumsum agree with them', async () => {
     const timer = new Timer();

@@ -65,7 +65,8 @@ export async function benchCommand(args: string[]): Promise<number> {
     console.log(JSON.stringify({ quick, machine: machineInfo(threads), seconds: (Date.now() - started) / 1000, results }, null, 2));
   } else {
     console.log(formatTable(results));
-    console.log(`\nFP32 peak ${machinePeak(threads).gflops.toFixed(0)} GFLOP/s = ${machinePeak(threads).how}.`);
+    const peak = machinePeak(threads);
+    console.log(`\nFP32 peak ${peak.gflops.toFixed(0)} GFLOP/s = ${peak.how}.`);
     console.log(`\n${threads} thread(s) per backend; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} ` +
       '(other processes on these cores make every number noisier; compare ratios measured in the same run).');
   }
