@@ -3,7 +3,7 @@
  * machine's default backend and prints test accuracy after every epoch (on `--test` held-out images), seconds
  * and examples/s. Prints numbers; not a test.
  * Run: npx ts-node -T bench/cpu-profile-probe.ts <model> [--resize N] [--batch B] [--lr L] [--epochs E]
- *        [--train N] [--test N] [--seed S]
+ *        [--train N] [--test N] [--seed S] [--init xavier|kaiming]
  * models: alexnet vgg nin googlenet lenet-bn lenet-bn-concise resnet18 densenet
  */
 import * as d2l from '../src';
@@ -35,18 +35,20 @@ async function main(): Promise<void> {
   const train = option(args, 'train', 60000);
   const test = option(args, 'test', 2000);
   const seed = option(args, 'seed', 1);
+  const initAt = args.indexOf('--init');
+  const init = (initAt >= 0 ? args[initAt + 1] : 'xavier') as d2l.InitScheme;
   await d2l.ensureBackend();
   const [trainIter, testIter] = await d2l.loadDataFashionMnist(batch, resize === 28 ? undefined : resize,
     { trainLimit: train, testLimit: test, seed });
   const net = build(resize);
   const t0 = Date.now();
-  const r = await d2l.trainCh6(net, trainIter, testIter, epochs, lr, d2l.tryGpu(), { seed, verbose: false });
+  const r = await d2l.trainCh6(net, trainIter, testIter, epochs, lr, d2l.tryGpu(), { seed, verbose: false, init });
   const wall = (Date.now() - t0) / 1000;
   for (const e of r.history) {
-    console.log(`${model} ${resize}px b${batch} lr${lr} n${train}: epoch ${e.epoch} train acc ${e.trainAcc.toFixed(3)} test acc ${e.testAcc.toFixed(3)} ` +
+    console.log(`${model} ${resize}px b${batch} lr${lr} n${train} ${init}: epoch ${e.epoch} train acc ${e.trainAcc.toFixed(3)} test acc ${e.testAcc.toFixed(3)} ` +
       `(${e.seconds.toFixed(0)} s of steps, ${(e.examples / e.seconds).toFixed(0)} ex/s)`);
   }
-  console.log(JSON.stringify({ model, resize, batch, lr, epochs, train, test, seed, backend: d2l.backendInfo().selected,
+  console.log(JSON.stringify({ model, init, resize, batch, lr, epochs, train, test, seed, backend: d2l.backendInfo().selected,
     testAcc: r.testAcc, trainAcc: r.trainAcc, examplesPerSec: r.examplesPerSec, wallSeconds: wall,
     curve: r.history.map((e) => e.testAcc) }));
 }

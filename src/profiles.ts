@@ -17,13 +17,32 @@
  * that cannot inject parameters (`jupyter nbconvert --execute`, a JupyterLab started for a lab session).
  */
 import type { Device } from './backend';
+import type { InitScheme } from './train/init';
 import { setting } from './settings';
 
 /** The sections that have a notebook. */
 export type SectionId = '7.1' | '7.2' | '7.3' | '7.4' | '7.5' | '7.6' | '7.7';
 
-/** A notebook's tunable values by name (`numEpochs`, `batchSize`, `lr`, `resize`, `trainLimit`, `testLimit`). */
-export type ParameterValues = Record<string, number>;
+/**
+ * A notebook's tunable values, as its parameters cell destructures them. Every section has the numbers; `resize`
+ * is absent for 7.5 (LeNet-BN trains at 28×28) and `init` is 7.3's alone — a notebook destructures only the names
+ * its section's book row has (the cell is generated from it), so it never sees an absent one.
+ */
+export interface ParameterValues {
+  numEpochs: number;
+  batchSize: number;
+  lr: number;
+  /** Training / test images used; 0 = the whole set. */
+  trainLimit: number;
+  testLimit: number;
+  /** Side of the (square) input the images are resized to. */
+  resize: number;
+  /** How trainCh6 initializes the kernels (7.3's `cpu` rows depart from the book's Xavier; see below). */
+  init: InitScheme;
+}
+
+/** One row of a table: the values it sets. */
+type Row = Partial<ParameterValues>;
 
 /** The profiles a table defines; `auto` picks one of them. */
 export type ProfileName = 'book' | 'cpu' | 'smoke';
@@ -44,11 +63,11 @@ interface SectionTable {
   /** The section's model, for messages. */
   model: string;
   /** The book's values; also the set of parameter names the notebook declares. */
-  book: ParameterValues;
+  book: Row;
   /** Only the values that differ from the book: `cpu` on the native backend, `cpuWasm` where only wasm runs. */
-  cpu: ParameterValues;
-  cpuWasm: ParameterValues;
-  smoke: ParameterValues;
+  cpu: Row;
+  cpuWasm: Row;
+  smoke: Row;
 }
 
 /** Which `cpu` rows apply: the native backend's or the wasm backend's. */
@@ -118,11 +137,20 @@ export function cpuCompute(): CpuCompute {
  *   notebook run (.126); lr 0.05 left it later (.097 .177 .187 .456 .591); b32 lr 0.1 left it in the second
  *   epoch but then swung (.181 .646 .677 .628); lr 0.2 b64: .097 .094 .184 .302 .496. So batch 32 (more steps per
  *   example) at the book's lr 0.1, on 18,000 images (180 ex/s: ~8.5 min of steps). The notebook with that row:
- *   .563, 173 ex/s, 9.3 min — NiN on 2 AVX2 cores in ten minutes is still open. 7.5 with lr 0.2, 10 epochs:
+ *   .563, 173 ex/s, 9.3 min — NiN on 2 AVX2 cores in ten minutes was still open (solved by the init, below). 7.5 with lr 0.2, 10 epochs:
  *   .878 / concise .882, 3,261 / 7,425 ex/s, 5.0 min.
  *   LeNet-BN (full data, batch 128, 10 epochs): lr 0.1 → .789 .832 .801 .851 .828 .828 .814 .865 .869 .872,
  *   lr 0.2 → .806 .843 .793 .855 .854 .864 .856 .880 .877 .877 (~2,800 ex/s, 3.6–3.8 min): the row takes lr 0.2
  *   and the book's 10 epochs (the notebook's scratch run at lr 0.3, 8 epochs had ended .831).
+ * - NiN's plateau is the init's (AVX2, 2 cores; probe on 12,000 images × 4 epochs, 2,000 test images, b64): Xavier
+ *   (the book's, variance 2/(fan_in+fan_out)) halves the signal's variance at each of the 12 ReLU convs, so the
+ *   logits start almost constant. Xavier lr 0.03 → .102 .102 .102 .094; Kaiming (variance 2/fan_in) lr 0.03 →
+ *   .401 .611 .669 .701, lr 0.02 → .341 .624 .621 .655, lr 0.05 → .104 .226 .259 .358; Kaiming at the book's lr
+ *   0.1 (b32 or b64) and at 0.2 stayed at .10 over 6,400 images × 2 (too large a step for the wider init). So
+ *   7.3's rows take `init: 'kaiming'` and lr 0.03 at batch 64 (the notebook says why; `book` keeps Xavier). The
+ *   notebook on 18,000 images: .752 (train .803, still rising), 308 ex/s, 5.2 min — this session's machine
+ *   trained NiN ~1.7× faster than the last one's (173 ex/s), so the row takes 24,000 images (~7.5 min here,
+ *   ~10 at the slower rate).
  * - wasm rows (`cpuWasm`, where oneDNN is missing; D2L_BACKEND=wasm on the same machine): 7.5 with the book's
  *   lr 1.0, batch 256, 5 epochs took 6.6 min and ended .825 / .784 (the swing above), so it gets LeNet-BN's native
  *   settings with 6 epochs (not re-measured). wasm trains at roughly 10 GMAC/s on one thread
@@ -148,10 +176,10 @@ const TABLES: Record<SectionId, SectionTable> = {
   },
   '7.3': {
     model: 'NiN',
-    book: { numEpochs: 10, batchSize: 128, lr: 0.1, resize: 224, trainLimit: 0, testLimit: 0 },
-    cpu: { numEpochs: 5, batchSize: 32, resize: 67, trainLimit: 18000, testLimit: 2000 },
-    cpuWasm: { numEpochs: 5, batchSize: 32, resize: 67, trainLimit: 4000, testLimit: 1000 },
-    smoke: { numEpochs: 1, batchSize: 32, resize: 67, trainLimit: 256, testLimit: 128 },
+    book: { numEpochs: 10, batchSize: 128, lr: 0.1, resize: 224, trainLimit: 0, testLimit: 0, init: 'xavier' },
+    cpu: { numEpochs: 5, batchSize: 64, lr: 0.03, resize: 67, trainLimit: 24000, testLimit: 2000, init: 'kaiming' },
+    cpuWasm: { numEpochs: 5, batchSize: 64, lr: 0.03, resize: 67, trainLimit: 4000, testLimit: 1000, init: 'kaiming' },
+    smoke: { numEpochs: 1, batchSize: 32, lr: 0.03, resize: 67, trainLimit: 256, testLimit: 128, init: 'kaiming' },
   },
   '7.4': {
     model: 'GoogLeNet',
@@ -194,7 +222,7 @@ function table(section: string): SectionTable {
 
 /** The section's parameters at the book's values, in the order the notebook declares them. */
 export function bookParameters(section: SectionId | string): ParameterValues {
-  return { ...table(section).book };
+  return { ...table(section).book } as ParameterValues;
 }
 
 /**
@@ -209,7 +237,7 @@ export function profileValues(section: SectionId | string, profile: ProfileName 
     throw new Error("profileValues: 'auto' is decided where the notebook runs; pass resolveProfileName('auto') instead");
   }
   const rows = profile === 'book' ? {} : profile === 'cpu' ? (compute === 'wasm' ? t.cpuWasm : t.cpu) : t.smoke;
-  return { ...t.book, ...rows };
+  return { ...t.book, ...rows } as ParameterValues;
 }
 
 function envProfile(): string | undefined {

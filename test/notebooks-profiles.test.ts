@@ -38,7 +38,7 @@ describe('profiles: the one parameter channel', () => {
   it('has the book values of chapter7.md §1', () => {
     assert.deepEqual(bookParameters('7.1'), book71);
     assert.deepEqual(bookParameters('7.2'), { ...book71, lr: 0.05 });
-    assert.deepEqual(bookParameters('7.3'), { ...book71, lr: 0.1 });
+    assert.deepEqual(bookParameters('7.3'), { ...book71, lr: 0.1, init: 'xavier' });
     assert.deepEqual(bookParameters('7.4'), { ...book71, lr: 0.1, resize: 96 });
     assert.deepEqual(bookParameters('7.5'), { numEpochs: 10, batchSize: 256, lr: 1.0, trainLimit: 0, testLimit: 0 });
     assert.deepEqual(bookParameters('7.6'), { ...book71, batchSize: 256, lr: 0.05, resize: 96 });
@@ -102,12 +102,15 @@ describe('profiles: the one parameter channel', () => {
     assert.throws(() => injected('7.5-batch-norm.ipynb', [['profile', 'book'], ['resize', 96]]),
       /unknown parameter 'resize'; the parameters cell declares profile, numEpochs, batchSize, lr, trainLimit, testLimit/);
     assert.throws(() => injected('7.1-alexnet.ipynb', [['lr', 'fast']]), /lr must be a finite number for section 7\.1's notebook, got "fast"/);
+    assert.throws(() => injected('7.3-nin.ipynb', [['init', 3]]), /init must be a string for section 7\.3's notebook, got 3 \(example: -p init=xavier\)/);
+    assert.deepEqual(injected('7.3-nin.ipynb', [['profile', 'book'], ['init', 'kaiming']]),
+      { profile: 'book', ...bookParameters('7.3'), init: 'kaiming' });
   });
 
   it('shrinks every section for cpu and smoke (no more example passes than the book, subsets for smoke)', () => {
     // Example passes: epochs × training images (trainLimit 0 is all 60,000). LeNet-BN's cpu row keeps the book's
     // 10 epochs on all data (it is small); every other cpu row trains on fewer.
-    const passes = (v: Record<string, number>) => v.numEpochs * (v.trainLimit || 60000);
+    const passes = (v: { numEpochs: number; trainLimit: number }) => v.numEpochs * (v.trainLimit || 60000);
     for (const section of PROFILE_SECTIONS) {
       const book = bookParameters(section);
       const cpu = profileValues(section, 'cpu');

@@ -42,10 +42,11 @@ const allCode = (nb: Notebook) => codeCells(nb).map(src).join('\n');
 const allMarkdown = (nb: Notebook) => nb.cells.filter((c) => c.cell_type === 'markdown').map(src).join('\n');
 
 /** Parses `a = 1, b = 0.05` into name → number. */
-function parseAssignments(text: string): Record<string, number> {
+function parseAssignments(text: string): Record<string, number | string> {
   return Object.fromEntries(text.split(',').map((part) => {
     const [name, raw] = part.split('=').map((x) => x.trim());
-    return [name, Number(raw)];
+    const quoted = /^'(.*)'$/.exec(raw);
+    return [name, quoted ? quoted[1] : Number(raw)];
   }));
 }
 
@@ -120,7 +121,7 @@ describe('chapter notebooks', () => {
         assert.deepEqual(rest, []);
         const names = Object.keys(bookParameters(section));
         assert.equal(call, `let { ${names.join(', ')} } = d2l.settings('${section}', profile);`);
-        const book = bookParameters(section);
+        const book: Record<string, unknown> = { ...bookParameters(section) };
         const noted = parseAssignments(comment.replace(/^\/\/ 书中的设置：/, ''));
         assert.deepEqual(noted, Object.fromEntries(names.filter((n) => !/Limit$/.test(n)).map((n) => [n, book[n]])));
         // The settings are resolved in that one place (the runner injects its values right after it)
@@ -135,12 +136,12 @@ describe('chapter notebooks', () => {
         assert.match(code, /d2l\.printLayerShapes\(/);
         assert.match(code, /d2l\.drawArchitectures?\(/);
         assert.match(code, /await d2l\.loadDataFashionMnist\(batchSize, /);
-        assert.match(code, /await d2l\.trainCh6\(\w+, trainIter, testIter, numEpochs, lr, d2l\.tryGpu\(\)\)/);
+        assert.match(code, /await d2l\.trainCh6\(\w+, trainIter, testIter, numEpochs, lr, d2l\.tryGpu\(\)(, \{ init: init \})?\)/);
         assert.match(code, /d2l\.reportResult\(\{\s*section: '7\.\d'/);
         // tslab turns shorthand properties of earlier cells' names into ReferenceErrors: none in our code cells
         // (the parameters cell's `let { … } =` declares the names, which tslab compiles correctly)
         const others = codeCells(nb).filter((c) => !(c.metadata.tags ?? []).includes('parameters')).map(src).join('\n');
-        assert.doesNotMatch(others, /\{\s*(numEpochs|batchSize|lr|resize|trainLimit|testLimit)\s*[,}]/);
+        assert.doesNotMatch(others, /\{\s*(numEpochs|batchSize|lr|resize|trainLimit|testLimit|init)\s*[,}]/);
         // every training setting reaches the report
         const report = codeCells(nb).map(src).filter((c) => c.includes('d2l.reportResult(')).join('\n');
         for (const name of Object.keys(bookParameters(section)).filter((n) => !/Limit$/.test(n))) {

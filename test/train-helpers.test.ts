@@ -79,6 +79,23 @@ describe('train helpers (cpu backend)', function () {
     assert.deepEqual(Array.from(net.layers[0].getWeights()[0].dataSync()), Array.from(again));
   });
 
+  it("initWeights 'kaiming': U(±√(6/fan_in)), so the variance is 2/fan_in; an unknown scheme is one clear error", () => {
+    // A conv 3×3, 64 → 64: fan_in 576, Kaiming limit √(6/576) ≈ 0.102; Xavier's √(6/1152) ≈ 0.072
+    const net = tf.sequential({ layers: [tf.layers.conv2d({ filters: 64, kernelSize: 3, inputShape: [8, 8, 64] })] });
+    try {
+      initWeights(net, 5, 'kaiming');
+      const k = Array.from(net.layers[0].getWeights()[0].dataSync());
+      const limit = Math.sqrt(6 / 576);
+      assert.ok(k.every((v) => Math.abs(v) <= limit));
+      assert.ok(Math.max(...k.map(Math.abs)) > Math.sqrt(6 / 1152), 'wider than Xavier');
+      const variance = k.reduce((s, v) => s + v * v, 0) / k.length;
+      assert.ok(Math.abs(variance - 2 / 576) < 0.05 * (2 / 576), `variance ${variance}`);
+      assert.throws(() => initWeights(net, 5, 'he' as never), /unknown init scheme 'he'; use 'xavier' \(the book's\) or 'kaiming'/);
+    } finally {
+      net.dispose();
+    }
+  });
+
   it('collectLayers follows custom layers\' subLayers; kernelFans uses receptive field × channels', () => {
     const dense = tf.layers.dense({ units: 2 });
     const custom = Object.assign(tf.layers.activation({ activation: 'linear' }), { subLayers: [dense] });

@@ -31,12 +31,12 @@ interface Scope { values: Set<string>; types: Set<string> }
 
 /** The parameters cell: the profile, the book's values as a comment, and the one call that resolves them. */
 export function parametersCell(section: string): string {
-  const book = bookParameters(section);
+  const book: Record<string, unknown> = { ...bookParameters(section) };
   const names = Object.keys(book);
   const hyper = names.filter((n) => n !== 'trainLimit' && n !== 'testLimit');
   return [
     `let profile = 'auto';`,
-    `// 书中的设置：${hyper.map((n) => `${n} = ${book[n]}`).join(', ')}`,
+    `// 书中的设置：${hyper.map((n) => `${n} = ${typeof book[n] === 'string' ? `'${book[n]}'` : book[n]}`).join(', ')}`,
     `let { ${names.join(', ')} } = d2l.settings('${section}', profile);`,
   ].join('\n');
 }

@@ -190,15 +190,20 @@ export function notebookSection(nb: Notebook): string | undefined {
 /**
  * What to inject: for a chapter notebook, a `profile` other than `auto` is followed by that profile's values for
  * the notebook's section, and each `-p` override replaces its name's value (every name once, in the table's
- * order); a training setting must be a finite number. `auto` is decided by the kernel (`d2l.settings`), and
+ * order); a training setting must be a finite number (a string where the book's value is one: 7.3's `init`). `auto` is decided by the kernel (`d2l.settings`), and
  * other notebooks get exactly what was asked.
  */
 export function resolveInjection(nb: Notebook, values: Array<[string, unknown]>): { values: Array<[string, unknown]>; note?: string } {
   const section = notebookSection(nb);
   if (section === undefined) return { values };
-  const book = bookParameters(section);
+  const book: Record<string, unknown> = { ...bookParameters(section) };
   for (const [name, value] of values) {
-    if (name in book && (typeof value !== 'number' || !Number.isFinite(value))) {
+    if (!(name in book)) continue;
+    if (typeof book[name] === 'string' && typeof value !== 'string') {
+      throw new ParameterError(`${name} must be a string for section ${section}'s notebook, got ` +
+        `${JSON.stringify(value)} (example: -p ${name}=${book[name]}).`);
+    }
+    if (typeof book[name] === 'number' && (typeof value !== 'number' || !Number.isFinite(value))) {
       throw new ParameterError(`${name} must be a finite number for section ${section}'s notebook, got ` +
         `${JSON.stringify(value)} (example: -p ${name}=${book[name]}).`);
     }

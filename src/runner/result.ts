@@ -31,6 +31,8 @@ export interface D2lResult {
   batchSize?: number;
   lr?: number;
   resize?: number;
+  /** The kernel init scheme, where the section sets one (7.3). */
+  init?: string;
 }
 
 function fmt(x: number | undefined, digits: number): string {
@@ -43,6 +45,7 @@ export function resultText(r: D2lResult): string {
   if (r.params !== undefined) parts.push(`params ${r.params}`);
   if (r.backend) parts.push(`backend ${r.backend}`);
   if (r.profile) parts.push(`profile ${r.profile}`);
+  if (r.init) parts.push(`init ${r.init}`);
   parts.push(`loss ${fmt(r.loss, 3)}`, `train acc ${fmt(r.trainAcc, 3)}`, `test acc ${fmt(r.testAcc, 3)}`);
   if (r.examplesPerSec !== undefined) parts.push(`${r.examplesPerSec.toFixed(1)} examples/sec${r.device ? ` on ${r.device}` : ''}`);
   return `d2l result: ${parts.join(', ')}`;

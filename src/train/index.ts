@@ -17,6 +17,7 @@ export { trainCh6, checkTrainArgs } from './trainCh6';
 export { checkStop, stoppable, KeyboardInterrupt } from './stop';
 export type { StopRequests } from './stop';
 export type { TrainOptions, TrainResult, EpochRecord } from './trainCh6';
+export type { InitScheme } from './init';
 export { installReprs, tensorBundle } from '../display/repr';
 
 installPatches();

@@ -10,6 +10,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
+/**
+ * How kernels are drawn. `xavier` (the book's `init_weights`): U(±√(6/(fan_in+fan_out))), variance
+ * 2/(fan_in+fan_out). `kaiming` (He et al. 2015, `nn.init.kaiming_uniform_` for ReLU): U(±√(6/fan_in)), variance
+ * 2/fan_in, which keeps the signal's variance through a ReLU; under Xavier a square layer followed by a ReLU
+ * halves it, so a deep stack without batch norm (NiN: 12 ReLU convs) starts with almost constant outputs.
+ */
+export type InitScheme = 'xavier' | 'kaiming';
+
 /** Layer classes whose kernels the book re-initializes (`nn.Linear`, `nn.Conv2d`). */
 const XAVIER_CLASSES = new Set(['Conv2D', 'Dense']);
 
@@ -42,11 +50,15 @@ function weightRole(name: string): string {
 }
 
 /**
- * Re-initializes every Conv2D/Dense layer of `net`: kernel ~ U(±√(6/(fan_in+fan_out))) (Xavier/Glorot uniform),
- * bias ~ U(±1/√fan_in). Returns the number of layers initialized. With `seed`, the draw is repeatable.
- * The layers must be built (a `tf.sequential` with an `inputShape` is).
+ * Re-initializes every Conv2D/Dense layer of `net`: kernel ~ U(±√(6/(fan_in+fan_out))) (Xavier/Glorot uniform;
+ * `scheme: 'kaiming'`: U(±√(6/fan_in))), bias ~ U(±1/√fan_in). Returns the number of layers initialized. With
+ * `seed`, the draw is repeatable. The layers must be built (a `tf.sequential` with an `inputShape` is).
  */
-export function initWeights(net: tf.layers.Layer | tf.LayersModel, seed?: number): number {
+export function initWeights(net: tf.layers.Layer | tf.LayersModel, seed?: number,
+                            scheme: InitScheme = 'xavier'): number {
+  if (scheme !== 'xavier' && scheme !== 'kaiming') {
+    throw new Error(`initWeights: unknown init scheme '${String(scheme)}'; use 'xavier' (the book's) or 'kaiming'`);
+  }
   let draw = 0;
   const nextSeed = (): number | undefined => (seed === undefined ? undefined : seed * 1000003 + ++draw);
   let count = 0;
@@ -59,7 +71,7 @@ export function initWeights(net: tf.layers.Layer | tf.LayersModel, seed?: number
     }
     const { fanIn, fanOut } = kernelFans(kernel.shape as number[]);
     tf.tidy(() => {
-      const limit = Math.sqrt(6 / (fanIn + fanOut));
+      const limit = Math.sqrt(6 / (scheme === 'kaiming' ? fanIn : fanIn + fanOut));
       kernel.write(tf.randomUniform(kernel.shape as number[], -limit, limit, 'float32', nextSeed()));
       const bias = layer.weights.find((w) => weightRole(w.name) === 'bias');
       if (bias !== undefined) {

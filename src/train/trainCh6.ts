@@ -10,6 +10,7 @@ import { Animator } from '../plot/animator';
 import type { DataIter } from '../types';
 import { evaluateAccuracy } from './accuracy';
 import { initWeights } from './init';
+import type { InitScheme } from './init';
 import { EpochProgress } from './progress';
 import { withSeededRandom } from './seed';
 import { TrainStep } from './step';
@@ -25,6 +26,11 @@ export interface TrainOptions {
   seed?: number;
   /** false: print nothing and draw no progress bar (the Animator still records points). Default true. */
   verbose?: boolean;
+  /**
+   * How kernels are re-initialized before training: 'xavier' (default, the book's `init_weights`) or 'kaiming'
+   * (variance 2/fan_in, for deep ReLU stacks without batch norm; see `InitScheme`).
+   */
+  init?: InitScheme;
   /** Most bytes a training step may add; larger batches are split into micro-batches (see `TrainStep`). */
   maxStepBytes?: number;
 }
@@ -86,7 +92,7 @@ export async function trainCh6(net: tf.LayersModel, trainIter: DataIter, testIte
   const dev = String(device ?? tryGpu());
   const print = opts.verbose === false ? () => undefined : (...args: unknown[]) => console.log(...args);
   return withSeededRandom(opts.seed, () => stoppable(async () => {
-    initWeights(net, opts.seed); // Xavier-uniform kernels, as the book's init_weights
+    initWeights(net, opts.seed, opts.init); // Xavier-uniform kernels unless told otherwise, as init_weights
     print('training on', dev);
     const optimizer = tf.train.sgd(lr);
     const step = new TrainStep(net, optimizer, lr, { maxStepBytes: opts.maxStepBytes, log: print });
