@@ -190,8 +190,8 @@ export function notebookSection(nb: Notebook): string | undefined {
 /**
  * What to inject: for a chapter notebook, a `profile` other than `auto` is followed by that profile's values for
  * the notebook's section, and each `-p` override replaces its name's value (every name once, in the table's
- * order); a training setting must be a finite number (a string where the book's value is one: 7.3's `init`). `auto` is decided by the kernel (`d2l.settings`), and
- * other notebooks get exactly what was asked.
+ * order); a training setting must be a finite number, or a string where the book's value is one (7.3's `init`).
+ * `auto` is decided by the kernel (`d2l.settings`), and other notebooks get exactly what was asked.
  */
 export function resolveInjection(nb: Notebook, values: Array<[string, unknown]>): { values: Array<[string, unknown]>; note?: string } {
   const section = notebookSection(nb);
