@@ -150,8 +150,8 @@ export function cpuCompute(): CpuCompute {
  *   7.3's rows take `init: 'kaiming'` and lr 0.03 at batch 64 (the notebook says why; `book` keeps Xavier). The
  *   notebook on 18,000 images: .752 (train .803, still rising), 308 ex/s, 5.2 min — this session's machine
  *   trained NiN ~1.7× faster than the last one's (173 ex/s), so the row takes 24,000 images: that notebook run
- *   ended .695 (train .670, loss .92: it left the plateau later), 277 ex/s, 7.7 min. Unseeded runs of this row
- *   still spread by more than the goal's margin; open.
+ *   ended .695 (train .670, loss .92: it left the plateau later), 277 ex/s, 7.7 min; a second one .625 (train
+ *   .621), 292 ex/s, 7.3 min. Kaiming ends the long plateaus, but these runs stay below .75; open.
  * - DenseNet at lr 0.05 (b64, 10,000 images × 3): an unseeded notebook run ended train .873 but test **.508**
  *   (87 ex/s, 6.1 min); the seeded probe .785, and the same net with its moving statistics recalibrated by 30
  *   training-mode batches .827 — the eval-mode result swings with the last steps' size. Scaling the book's lr
