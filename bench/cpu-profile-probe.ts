@@ -19,9 +19,13 @@ const BUILDERS: Record<string, (size: number) => import('@tensorflow/tfjs').Laye
   densenet: (n) => d2l.densenet({ inputShape: [n, n, 1] }),
 };
 
-function option(args: string[], name: string, fallback: number): number {
+function text(args: string[], name: string, fallback: string): string {
   const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
+  return i >= 0 ? args[i + 1] : fallback;
+}
+
+function option(args: string[], name: string, fallback: number): number {
+  return Number(text(args, name, String(fallback)));
 }
 
 async function main(): Promise<void> {
@@ -35,8 +39,7 @@ async function main(): Promise<void> {
   const train = option(args, 'train', 60000);
   const test = option(args, 'test', 2000);
   const seed = option(args, 'seed', 1);
-  const initAt = args.indexOf('--init');
-  const init = (initAt >= 0 ? args[initAt + 1] : 'xavier') as d2l.InitScheme;
+  const init = text(args, 'init', 'xavier') as d2l.InitScheme;
   await d2l.ensureBackend();
   const [trainIter, testIter] = await d2l.loadDataFashionMnist(batch, resize === 28 ? undefined : resize,
     { trainLimit: train, testLimit: test, seed });

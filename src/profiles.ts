@@ -28,7 +28,7 @@ export type SectionId = '7.1' | '7.2' | '7.3' | '7.4' | '7.5' | '7.6' | '7.7';
  * is absent for 7.5 (LeNet-BN trains at 28×28) and `init` is 7.3's alone — a notebook destructures only the names
  * its section's book row has (the cell is generated from it), so it never sees an absent one.
  */
-export interface ParameterValues {
+export type ParameterValues = {
   numEpochs: number;
   batchSize: number;
   lr: number;
@@ -39,7 +39,7 @@ export interface ParameterValues {
   resize: number;
   /** How trainCh6 initializes the kernels (7.3's `cpu` rows depart from the book's Xavier; see below). */
   init: InitScheme;
-}
+};
 
 /** One row of a table: the values it sets. */
 type Row = Partial<ParameterValues>;
@@ -137,8 +137,8 @@ export function cpuCompute(): CpuCompute {
  *   notebook run (.126); lr 0.05 left it later (.097 .177 .187 .456 .591); b32 lr 0.1 left it in the second
  *   epoch but then swung (.181 .646 .677 .628); lr 0.2 b64: .097 .094 .184 .302 .496. So batch 32 (more steps per
  *   example) at the book's lr 0.1, on 18,000 images (180 ex/s: ~8.5 min of steps). The notebook with that row:
- *   .563, 173 ex/s, 9.3 min — NiN on 2 AVX2 cores in ten minutes was still open (solved by the init, below). 7.5 with lr 0.2, 10 epochs:
- *   .878 / concise .882, 3,261 / 7,425 ex/s, 5.0 min.
+ *   .563, 173 ex/s, 9.3 min — NiN on 2 AVX2 cores in ten minutes was still open (the init, below, is why).
+ *   7.5 with lr 0.2, 10 epochs: .878 / concise .882, 3,261 / 7,425 ex/s, 5.0 min.
  *   LeNet-BN (full data, batch 128, 10 epochs): lr 0.1 → .789 .832 .801 .851 .828 .828 .814 .865 .869 .872,
  *   lr 0.2 → .806 .843 .793 .855 .854 .864 .856 .880 .877 .877 (~2,800 ex/s, 3.6–3.8 min): the row takes lr 0.2
  *   and the book's 10 epochs (the notebook's scratch run at lr 0.3, 8 epochs had ended .831).

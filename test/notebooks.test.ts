@@ -121,7 +121,7 @@ describe('chapter notebooks', () => {
         assert.deepEqual(rest, []);
         const names = Object.keys(bookParameters(section));
         assert.equal(call, `let { ${names.join(', ')} } = d2l.settings('${section}', profile);`);
-        const book: Record<string, unknown> = { ...bookParameters(section) };
+        const book: Record<string, unknown> = bookParameters(section);
         const noted = parseAssignments(comment.replace(/^\/\/ 书中的设置：/, ''));
         assert.deepEqual(noted, Object.fromEntries(names.filter((n) => !/Limit$/.test(n)).map((n) => [n, book[n]])));
         // The settings are resolved in that one place (the runner injects its values right after it)

@@ -31,7 +31,7 @@ interface Scope { values: Set<string>; types: Set<string> }
 
 /** The parameters cell: the profile, the book's values as a comment, and the one call that resolves them. */
 export function parametersCell(section: string): string {
-  const book: Record<string, unknown> = { ...bookParameters(section) };
+  const book: Record<string, unknown> = bookParameters(section);
   const names = Object.keys(book);
   const hyper = names.filter((n) => n !== 'trainLimit' && n !== 'testLimit');
   return [

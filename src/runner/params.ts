@@ -196,16 +196,13 @@ export function notebookSection(nb: Notebook): string | undefined {
 export function resolveInjection(nb: Notebook, values: Array<[string, unknown]>): { values: Array<[string, unknown]>; note?: string } {
   const section = notebookSection(nb);
   if (section === undefined) return { values };
-  const book: Record<string, unknown> = { ...bookParameters(section) };
+  const book: Record<string, unknown> = bookParameters(section);
   for (const [name, value] of values) {
     if (!(name in book)) continue;
-    if (typeof book[name] === 'string' && typeof value !== 'string') {
-      throw new ParameterError(`${name} must be a string for section ${section}'s notebook, got ` +
-        `${JSON.stringify(value)} (example: -p ${name}=${book[name]}).`);
-    }
-    if (typeof book[name] === 'number' && (typeof value !== 'number' || !Number.isFinite(value))) {
-      throw new ParameterError(`${name} must be a finite number for section ${section}'s notebook, got ` +
-        `${JSON.stringify(value)} (example: -p ${name}=${book[name]}).`);
+    const text = typeof book[name] === 'string'; // else a number, as every other setting
+    if (text ? typeof value !== 'string' : typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new ParameterError(`${name} must be ${text ? 'a string' : 'a finite number'} for section ${section}'s ` +
+        `notebook, got ${JSON.stringify(value)} (example: -p ${name}=${book[name]}).`);
     }
   }
   const profile = values.find(([name]) => name === 'profile')?.[1];
