@@ -5,6 +5,7 @@
 // missing build fails.
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
+import { maxPoolWorkspaceCount } from '../src/backend/native/kernels/pool';
 import { describeNative, expectSameOnBackends, nativeUnavailableReason, randn } from './native-helpers';
 
 type Pad = 'same' | 'valid' | number;
@@ -146,6 +147,45 @@ describeNative('native backend kernels vs cpu', function () {
         tf.dispose([x, r]);
       });
     }
+    it('max pool gradient sends a tied window\'s gradient to its first maximum, as cpu does', async () => {
+      // Rounded values tie often; a wrong tie rule moves whole gradients, far beyond the tolerance.
+      for (const [k, st] of [[3, 1], [3, 2], [2, 2]] as const) {
+        const f = (): tf.Tensor[] => {
+          const x = tf.round(t4([2, 9, 9, 6], 25, 1.5));
+          const r = tf.tensor(randn(2 * 9 * 9 * 6, 26), [2, 9, 9, 6]);
+          const loss = (a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, k, st, 'same'),
+            tf.slice(r, [0, 0, 0, 0], tf.maxPool(x, k, st, 'same').shape)));
+          return [tf.grad(loss)(x)];
+        };
+        await expectSameOnBackends(f, 1e-6, `maxPoolGrad ties k${k} s${st}`);
+      }
+    });
+    it('MaxPoolGrad without a saved workspace (output not from a recorded max pool) searches the windows', async () => {
+      const f = (): tf.Tensor => {
+        const x = t4([2, 12, 12, 70], 27);
+        const y = tf.maxPool(x, 3, 1, 'same'); // outside tf.grad: no workspace
+        const dy = tf.tensor(randn(y.size, 28), y.shape);
+        return tf.engine().runKernel(tf.MaxPoolGrad, { dy, input: x, output: y },
+          { filterSize: 3, strides: 1, pad: 'same' } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      };
+      await expectSameOnBackends(f, 1e-4, 'MaxPoolGrad loop');
+    });
+    it('a max pool keeps a workspace only while gradients are recorded, and only as long as its output', async () => {
+      await tf.setBackend('native');
+      const before = maxPoolWorkspaceCount();
+      const x = t4([4, 16, 16, 8], 29);
+      tf.tidy(() => tf.maxPool(x, 3, 2, 'same'));
+      assert.equal(maxPoolWorkspaceCount(), before, 'an inference max pool saved a workspace');
+      let during = 0;
+      const dx = tf.tidy(() => tf.grad((a: tf.Tensor) => {
+        const y = tf.sum(tf.maxPool(a as tf.Tensor4D, 3, 2, 'same'));
+        during = maxPoolWorkspaceCount();
+        return y;
+      })(x));
+      assert.equal(during, before + 1, 'the recorded max pool saved no workspace');
+      assert.equal(maxPoolWorkspaceCount(), before, 'the gradient\'s tidy left a workspace behind');
+      tf.dispose([x, dx]);
+    });
     it('max pool gradient routes correctly when every value is negative or tiny', async () => {
       const f = (): tf.Tensor[] => {
         const x = tf.sub(tf.mul(t4([2, 8, 8, 3], 24), 1e-39), 1e-38) as tf.Tensor4D;

@@ -1,5 +1,7 @@
-// Max/avg pooling (NHWC). Forward runs on oneDNN; the gradients are OpenMP loops because tfjs hands
-// MaxPoolGrad the input (not oneDNN's workspace) and because a scatter over NHWC is memory-bound anyway.
+// Max/avg pooling (NHWC) on oneDNN. A max pool run while gradients are recorded keeps oneDNN's workspace (the
+// argmax of each window, one byte per output) so that its gradient is oneDNN's backward pass over it; without
+// a workspace (another caller of MaxPoolGrad) the gradient is an OpenMP loop that finds each window's maximum
+// again. AvgPoolGrad is an OpenMP loop.
 #include "common.h"
 #include <cmath>
 #include <limits>
@@ -17,6 +19,12 @@ struct PoolGeom {
       : n(p[0]), ih(p[1]), iw(p[2]), c(p[3]), kh(p[4]), kw(p[5]), oh(p[6]), ow(p[7]), sh(p[8]), sw(p[9]),
         pt(p[10]), pl(p[11]) {}
 };
+
+// oneDNN wants the right/bottom padding that makes the output size exact (never negative).
+dims rightPadding(const PoolGeom& g) {
+  return {std::max<int64_t>(0, (g.oh - 1) * g.sh + g.kh - g.ih - g.pt),
+          std::max<int64_t>(0, (g.ow - 1) * g.sw + g.kw - g.iw - g.pl)};
+}
 
 struct PoolEntry {
   pooling_forward::primitive_desc pd;
@@ -37,8 +45,7 @@ Napi::Value Pool(const Napi::CallbackInfo& info) {
     if (it == cache.end()) {
       PoolGeom g(p);
       memory::desc src({g.n, g.c, g.ih, g.iw}, dt::f32, tag::nhwc), dst({g.n, g.c, g.oh, g.ow}, dt::f32, tag::nhwc);
-      dims padR{std::max<int64_t>(0, (g.oh - 1) * g.sh + g.kh - g.ih - g.pt),
-                 std::max<int64_t>(0, (g.ow - 1) * g.sw + g.kw - g.iw - g.pl)};
+      dims padR = rightPadding(g);
       pooling_forward::desc d(prop_kind::forward_inference,
                               isMax ? algorithm::pooling_max : algorithm::pooling_avg_exclude_padding, src, dst,
                               {g.sh, g.sw}, {g.kh, g.kw}, {g.pt, g.pl}, padR);
@@ -50,6 +57,81 @@ Napi::Value Pool(const Napi::CallbackInfo& info) {
     stream().wait();
   } catch (const dnnl::error& err) {
     throw Napi::Error::New(info.Env(), std::string("d2l native pool: ") + err.what());
+  }
+  return info.Env().Undefined();
+}
+
+// A max pool for training: forward with workspace plus the backward primitive that reads it.
+struct MaxPoolTrainingEntry {
+  pooling_forward::primitive_desc fwdPd;
+  pooling_forward fwd;
+  pooling_backward bwd;
+  memory::desc src, dst, ws;
+};
+std::unordered_map<std::string, std::unique_ptr<MaxPoolTrainingEntry>> trainingCache;
+
+MaxPoolTrainingEntry& maxPoolTraining(const std::vector<int64_t>& p) {
+  const std::string k = key("maxpool-training", p);
+  auto it = trainingCache.find(k);
+  if (it != trainingCache.end()) return *it->second;
+  PoolGeom g(p);
+  memory::desc src({g.n, g.c, g.ih, g.iw}, dt::f32, tag::nhwc), dst({g.n, g.c, g.oh, g.ow}, dt::f32, tag::nhwc);
+  dims strides{g.sh, g.sw}, kernel{g.kh, g.kw}, padL{g.pt, g.pl};
+  dims padR = rightPadding(g);
+  pooling_forward::desc fd(prop_kind::forward_training, algorithm::pooling_max, src, dst, strides, kernel, padL, padR);
+  auto fwdPd = pooling_forward::primitive_desc(fd, engine());
+  pooling_backward::desc bd(algorithm::pooling_max, src, dst, strides, kernel, padL, padR);
+  auto bwdPd = pooling_backward::primitive_desc(bd, engine(), fwdPd);
+  auto entry = std::make_unique<MaxPoolTrainingEntry>(MaxPoolTrainingEntry{
+      fwdPd, pooling_forward(fwdPd), pooling_backward(bwdPd), src, dst, fwdPd.workspace_desc()});
+  return *trainingCache.emplace(k, std::move(entry)).first->second;
+}
+
+// The caller's workspace buffer: any typed array of at least maxPoolWorkspaceBytes(p) bytes.
+void* workspaceData(const Napi::Value& v, size_t need) {
+  if (!v.IsTypedArray()) throw Napi::TypeError::New(v.Env(), "d2l native: expected a typed array workspace");
+  auto a = v.As<Napi::TypedArray>();
+  if (a.ByteLength() < need) throw Napi::RangeError::New(v.Env(), "d2l native: max-pool workspace too small");
+  return static_cast<uint8_t*>(a.ArrayBuffer().Data()) + a.ByteOffset();
+}
+
+// maxPoolWorkspaceBytes(p): bytes of the workspace maxPoolForTraining writes for this geometry.
+Napi::Value MaxPoolWorkspaceBytes(const Napi::CallbackInfo& info) {
+  try {
+    return Napi::Number::New(info.Env(), static_cast<double>(maxPoolTraining(ints(info[0])).ws.get_size()));
+  } catch (const dnnl::error& err) {
+    throw Napi::Error::New(info.Env(), std::string("d2l native max pool: ") + err.what());
+  }
+}
+
+// maxPoolForTraining(x, y, ws, p): y = max pool of x, and each window's argmax into ws.
+Napi::Value MaxPoolForTraining(const Napi::CallbackInfo& info) {
+  try {
+    float* x = f32(info[0]);
+    float* y = f32(info[1]);
+    MaxPoolTrainingEntry& e = maxPoolTraining(ints(info[3]));
+    dnnl::memory ws(e.ws, engine(), workspaceData(info[2], e.ws.get_size()));
+    e.fwd.execute(stream(), {{DNNL_ARG_SRC, userMem(e.src, x)}, {DNNL_ARG_DST, userMem(e.dst, y)},
+                             {DNNL_ARG_WORKSPACE, ws}});
+    stream().wait();
+  } catch (const dnnl::error& err) {
+    throw Napi::Error::New(info.Env(), std::string("d2l native max pool: ") + err.what());
+  }
+  return info.Env().Undefined();
+}
+
+// maxPoolGradFromWorkspace(dy, ws, dx, p): overwrites dx with the gradient routed by the forward's argmax.
+Napi::Value MaxPoolGradFromWorkspace(const Napi::CallbackInfo& info) {
+  try {
+    float* dy = f32(info[0]);
+    float* dx = f32(info[2]);
+    MaxPoolTrainingEntry& e = maxPoolTraining(ints(info[3]));
+    dnnl::memory ws(e.ws, engine(), workspaceData(info[1], e.ws.get_size()));
+    e.bwd.execute(stream(), {{DNNL_ARG_DIFF_DST, userMem(e.dst, dy)}, {DNNL_ARG_WORKSPACE, ws},
+                             {DNNL_ARG_DIFF_SRC, userMem(e.src, dx)}});
+    stream().wait();
+  } catch (const dnnl::error& err) {
+    throw Napi::Error::New(info.Env(), std::string("d2l native max pool gradient: ") + err.what());
   }
   return info.Env().Undefined();
 }
@@ -163,6 +245,9 @@ Napi::Value AvgPoolGrad(const Napi::CallbackInfo& info) {
 void initPool(Napi::Env env, Napi::Object exports) {
   exports.Set("pool", Napi::Function::New(env, Pool));
   exports.Set("maxPoolGrad", Napi::Function::New(env, MaxPoolGrad));
+  exports.Set("maxPoolWorkspaceBytes", Napi::Function::New(env, MaxPoolWorkspaceBytes));
+  exports.Set("maxPoolForTraining", Napi::Function::New(env, MaxPoolForTraining));
+  exports.Set("maxPoolGradFromWorkspace", Napi::Function::New(env, MaxPoolGradFromWorkspace));
   exports.Set("avgPoolGrad", Napi::Function::New(env, AvgPoolGrad));
 }
 

@@ -20,6 +20,9 @@ export interface NativeAddon {
   matmul(a: Float32Array, b: Float32Array, bias: Float32Array | null, out: Float32Array, p: number[], act: number): void;
   pool(x: Float32Array, out: Float32Array, p: number[], isMax: boolean): void;
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, p: number[]): void;
+  maxPoolWorkspaceBytes(p: number[]): number;
+  maxPoolForTraining(x: Float32Array, y: Float32Array, ws: Float32Array, p: number[]): void;
+  maxPoolGradFromWorkspace(dy: Float32Array, ws: Float32Array, dx: Float32Array, p: number[]): void;
   avgPoolGrad(dy: Float32Array, dx: Float32Array, p: number[], excludePadding: boolean): void;
   binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, outShape: number[], aShape: number[], bShape: number[]): void;
   unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;

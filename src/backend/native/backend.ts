@@ -14,7 +14,7 @@ import { convKernels } from './kernels/conv';
 import { copyKernels } from './kernels/copy';
 import { elementwiseKernels } from './kernels/elementwise';
 import { matmulKernels } from './kernels/matmul';
-import { poolKernels } from './kernels/pool';
+import { poolKernels, releaseMaxPoolWorkspace } from './kernels/pool';
 import { reduceKernels } from './kernels/reduce';
 
 /** Name under which the backend is registered with tfjs. */
@@ -52,7 +52,10 @@ export class NativeBackend extends MathBackendCPU {
   override disposeData(dataId: tf.DataId, force = false): boolean {
     const entry = this.data.get(dataId);
     const released = super.disposeData(dataId, force);
-    if (entry != null && !this.data.has(dataId)) release(entry.values);
+    if (entry != null && !this.data.has(dataId)) {
+      release(entry.values);
+      releaseMaxPoolWorkspace(dataId);
+    }
     return released;
   }
 }

@@ -86,6 +86,16 @@ export function allocate(n: number): Float32Array {
   return fresh;
 }
 
+/**
+ * A buffer a kernel keeps beside a tensor (max pooling's workspace), never a tensor's storage itself: it counts
+ * as registered once, so `release` recycles it like a disposed tensor's storage.
+ */
+export function allocateScratch(n: number): Float32Array {
+  const buffer = allocate(n);
+  noteRegistered(buffer);
+  return buffer;
+}
+
 /** Drops the oldest free buffers until `bytes` are given back (or the pool is empty). */
 function evict(bytes: number): void {
   let given = 0;

@@ -1,7 +1,10 @@
-/** MaxPool / AvgPool forward (oneDNN) and their gradients (OpenMP loops in the addon). */
+/**
+ * MaxPool / AvgPool forward and MaxPoolGrad on oneDNN; AvgPoolGrad (and MaxPoolGrad without a workspace) as
+ * OpenMP loops in the addon.
+ */
 import * as tf from '@tensorflow/tfjs';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { allocate } from '../buffer-pool';
+import { allocate, allocateScratch, release } from '../buffer-pool';
 import { addon, cpuFallback, f32, KernelArgs, output, size, TensorInfo } from '../util';
 
 interface PoolAttrs {
@@ -32,14 +35,63 @@ function poolForward(name: string, args: KernelArgs, isMax: boolean): TensorInfo
   return output(backend, c.outShape.slice(), out);
 }
 
+/**
+ * oneDNN's workspace of a max pool run for training: each window's argmax (a byte per output), kept until the
+ * output tensor is disposed. tfjs hands MaxPoolGrad that output, so the gradient is a scatter by the saved argmax
+ * rather than a second search of every window (GoogLeNet's 3×3 stride-1 pools read each input nine times).
+ */
+interface Workspace {
+  buffer: Float32Array;
+  /** The geometry it was written for (`params` joined). */
+  geometry: string;
+}
+const workspaces = new Map<tf.DataId, Workspace>();
+
+/** True while tfjs records a tape (inside tf.grad / variableGrads / optimizer.minimize / fit). */
+function recordingGradients(): boolean {
+  return tf.engine().state.gradientDepth > 0;
+}
+
+function maxPool(args: KernelArgs): TensorInfo | TensorInfo[] {
+  if (!recordingGradients()) return poolForward(tf.MaxPool, args, true);
+  const backend = args.backend as MathBackendCPU;
+  const x = (args.inputs as Record<string, TensorInfo>).x;
+  const xv = f32(backend, x);
+  if (xv == null || x.shape.length !== 4) return cpuFallback(tf.MaxPool, args);
+  const c = poolInfo(x.shape, args.attrs as unknown as PoolAttrs);
+  const p = params(c);
+  const out = allocate(size(c.outShape));
+  const ws = allocateScratch(Math.ceil(addon().maxPoolWorkspaceBytes(p) / Float32Array.BYTES_PER_ELEMENT));
+  addon().maxPoolForTraining(xv, out, ws, p);
+  const y = output(backend, c.outShape.slice(), out);
+  workspaces.set(y.dataId, { buffer: ws, geometry: p.join() });
+  return y;
+}
+
+/** The native backend drops a tensor's data: its workspace, if it has one, goes back to the buffer pool. */
+export function releaseMaxPoolWorkspace(dataId: tf.DataId): void {
+  const ws = workspaces.get(dataId);
+  if (ws === undefined) return;
+  workspaces.delete(dataId);
+  release(ws.buffer);
+}
+
+/** Max pools alive with a workspace (for tests: it must drop to 0 when their outputs are disposed). */
+export function maxPoolWorkspaceCount(): number {
+  return workspaces.size;
+}
+
 function maxPoolGrad(args: KernelArgs): TensorInfo | TensorInfo[] {
   const backend = args.backend as MathBackendCPU;
-  const { dy, input } = args.inputs as Record<string, TensorInfo>;
+  const { dy, input, output: y } = args.inputs as Record<string, TensorInfo>;
   const dyv = f32(backend, dy), xv = f32(backend, input);
   if (dyv == null || xv == null) return cpuFallback(tf.MaxPoolGrad, args);
   const c = poolInfo(input.shape, args.attrs as unknown as PoolAttrs);
+  const p = params(c);
   const dx = allocate(size(input.shape));
-  addon().maxPoolGrad(dyv, xv, dx, params(c));
+  const ws = y == null ? undefined : workspaces.get(y.dataId);
+  if (ws !== undefined && ws.geometry === p.join()) addon().maxPoolGradFromWorkspace(dyv, ws.buffer, dx, p);
+  else addon().maxPoolGrad(dyv, xv, dx, p);
   return output(backend, input.shape.slice(), dx);
 }
 
@@ -60,7 +112,7 @@ function avgPoolGrad(args: KernelArgs): TensorInfo | TensorInfo[] {
 }
 
 export const poolKernels: Array<Omit<tf.KernelConfig, 'backendName'>> = [
-  { kernelName: tf.MaxPool, kernelFunc: (args) => poolForward(tf.MaxPool, args, true) },
+  { kernelName: tf.MaxPool, kernelFunc: maxPool },
   { kernelName: tf.AvgPool, kernelFunc: (args) => poolForward(tf.AvgPool, args, false) },
   { kernelName: tf.MaxPoolGrad, kernelFunc: maxPoolGrad },
   { kernelName: tf.AvgPoolGrad, kernelFunc: avgPoolGrad },
