@@ -1,17 +1,20 @@
 /**
- * `tf.layers.conv2d` during training: convolution and bias as ONE `FusedConv2D` kernel, with a gradient that
- * computes only what the tape asks for.
+ * `tf.layers.conv2d` during training: convolution, bias and (for `relu`) the activation as ONE `FusedConv2D`
+ * kernel, with a gradient that computes only what the tape asks for.
  *
  * Why: under a gradient tape tfjs' `tf.fused.conv2d` stops fusing whenever the activation is not linear, so a
  * ReLU conv layer runs conv, then a full-size bias Add (another pass, and one more activation kept until the
  * forward pass ends), then the ReLU. With a linear activation it does fuse, but its custom gradient computes the
  * input gradient eagerly, also for the first layer whose input is the data. Here the layer runs
- * `FusedConv2D(x, filter, bias)` with a linear activation, then its activation as a separate op, and the
- * gradient registered for `FusedConv2D` below gives x, filter and bias their gradients lazily, one closure each.
+ * `FusedConv2D(x, filter, bias)` with the layer's activation fused when it is ReLU (oneDNN's post-op on the
+ * native backend: no separate pass over the output, and the pre-activation is never kept) and as a separate op
+ * otherwise; the gradient registered for `FusedConv2D` below gives x, filter and bias their gradients lazily, one
+ * closure each, from the ReLU's gradient taken on the saved output (y > 0 exactly where x > 0).
  * Only convolution layers under a tape take this path (`tf.engine().state.gradientDepth > 0`); inference keeps
  * tfjs' fully fused kernel.
  */
 import * as tf from '@tensorflow/tfjs';
+import { reluGrad } from './activation-gradients';
 
 interface FusedConvAttrs {
   strides: [number, number] | number;
@@ -60,8 +63,8 @@ function isUnitDilation(d: number[] | number): boolean {
 
 /** Conv + bias as one kernel, differentiable lazily (see the gradient below). */
 export function conv2dBias(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor | null, strides: [number, number],
-                           pad: 'same' | 'valid'): tf.Tensor4D {
-  const attrs: FusedConvAttrs = { strides, pad, dataFormat: 'NHWC', dilations: [1, 1], activation: 'linear' };
+                           pad: 'same' | 'valid', activation: 'linear' | 'relu' = 'linear'): tf.Tensor4D {
+  const attrs: FusedConvAttrs = { strides, pad, dataFormat: 'NHWC', dilations: [1, 1], activation };
   const inputs: Record<string, tf.Tensor> = { x, filter };
   if (bias != null) inputs.bias = bias;
   return tf.engine().runKernel(tf.FusedConv2D, inputs as tf.NamedTensorMap,
@@ -75,13 +78,14 @@ function registerFusedConvGradient(): void {
   tf.registerGradient({
     kernelName: tf.FusedConv2D,
     inputsToSave: ['x', 'filter'],
+    outputsToSave: [true],
     gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
-      const [x, filter] = saved;
+      const [x, filter, y] = saved;
       const a = attrs as unknown as FusedConvAttrs;
-      if (a.activation !== 'linear' || !isUnitDilation(a.dilations)) {
-        throw new Error('d2l: the FusedConv2D gradient supports a linear activation and dilation 1 only');
+      if ((a.activation !== 'linear' && a.activation !== 'relu') || !isUnitDilation(a.dilations)) {
+        throw new Error('d2l: the FusedConv2D gradient supports linear and relu activations and dilation 1 only');
       }
-      const g = dy as tf.Tensor4D;
+      const g = (a.activation === 'relu' ? reluGrad(dy as tf.Tensor, y) : dy) as tf.Tensor4D;
       const common = { strides: a.strides, pad: a.pad, dataFormat: a.dataFormat, dimRoundingMode: a.dimRoundingMode };
       return {
         x: () => tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: g, filter } as unknown as tf.NamedTensorMap,
@@ -128,9 +132,11 @@ export function installConvTraining(): void {
     const input = Array.isArray(inputs) ? inputs[0] : inputs;
     if (!(input instanceof tf.Tensor) || !usesTrainingPath(this, input)) return original.call(this, inputs, kwargs);
     return tf.tidy(() => {
+      const activation = this.activation.getClassName();
+      const fused = activation === 'relu' ? 'relu' : 'linear';
       const y = conv2dBias(input as tf.Tensor4D, this.kernel.read() as tf.Tensor4D, this.bias?.read() ?? null,
-        [this.strides[0], this.strides[1]], this.padding as 'same' | 'valid');
-      return this.activation.getClassName() === 'linear' ? y : this.activation.apply(y);
+        [this.strides[0], this.strides[1]], this.padding as 'same' | 'valid', fused);
+      return activation === fused ? y : this.activation.apply(y);
     });
   };
   wrapper[PATCHED] = true;

@@ -125,8 +125,9 @@ export const PATCHES: readonly Patch[] = [
     name: 'conv-training',
     replaces: '`Conv2D.prototype.call` (tfjs-layers), under a gradient tape; adds a gradient for `FusedConv2D` ' +
       '(tfjs has none: `tf.fused.conv2d` differentiates itself)',
-    why: 'conv + bias as one kernel whose input, filter and bias gradients are each computed only if needed ' +
-      "(tfjs' fused path computes the data's gradient too, its unfused one keeps one more activation)",
+    why: 'conv + bias (+ ReLU) as one kernel whose input, filter and bias gradients are each computed only if ' +
+      "needed (tfjs' fused path computes the data's gradient too, its unfused one runs the bias add and the ReLU " +
+      'as extra passes and keeps one more activation)',
     switch: 'D2L_CONV_TRAINING',
     test: 'test/conv-training.test.ts',
     when: 'import',
