@@ -165,6 +165,12 @@ export function cpuCompute(): CpuCompute {
  *   the run leaves the plateau is luck of the draw (exercise 4's question). Unseeded notebook runs of b32 lr
  *   0.03 on 20,000 images × 5: .780 (train .791; 194 ex/s, 9.1 min, with tests running beside it) and .462
  *   (train .471; 247 ex/s, 7.2 min). The row takes b32 lr 0.03 and 22,000 images.
+ * - `d2l run notebooks --profile cpu` from a clean clone with these rows (AVX2 Zen 3, 2 cores, nothing else
+ *   running; minutes include kernel start; test accuracy on 2,000 images): 7.1 .797, 147/s, 7.0 min; 7.2 VGG
+ *   **.560** (train .798; test after each epoch .459 .723 .711 .560: the book's lr 0.05 is for batch 128, and at
+ *   batch 32 the last epoch swung), 159/s, 4.7; 7.3 NiN .760, 230/s, 8.5; 7.4 .776, 185/s, 5.8; 7.5 LeNet-BN
+ *   .873 / concise .888, 3,334 / 7,712 ex/s, 4.9; 7.6 .848, 49.5/s, 7.8; 7.7 DenseNet .789, 63/s, 8.4. Open:
+ *   VGG's row (lr scaled to the batch, with Kaiming for the plateau, as NiN), and NiN's run-to-run spread.
  * - DenseNet at lr 0.05 (b64, 10,000 images × 3): an unseeded notebook run ended train .873 but test **.508**
  *   (87 ex/s, 6.1 min); the seeded probe .785, and the same net with its moving statistics recalibrated by 30
  *   training-mode batches .827 — the eval-mode result swings with the last steps' size. Scaling the book's lr
