@@ -24,17 +24,6 @@ function params(c: tf.backend_util.Conv2DInfo): number[] {
     c.strideHeight, c.strideWidth, c.padInfo.top, c.padInfo.left];
 }
 
-function poolForward(name: string, args: KernelArgs, isMax: boolean): TensorInfo | TensorInfo[] {
-  const backend = args.backend as MathBackendCPU;
-  const x = (args.inputs as Record<string, TensorInfo>).x;
-  const xv = f32(backend, x);
-  if (xv == null || x.shape.length !== 4) return cpuFallback(name, args);
-  const c = poolInfo(x.shape, args.attrs as unknown as PoolAttrs);
-  const out = allocate(size(c.outShape));
-  addon().pool(xv, out, params(c), isMax);
-  return output(backend, c.outShape.slice(), out);
-}
-
 /**
  * oneDNN's workspace of a max pool run for training: each window's argmax (a byte per output), kept until the
  * output tensor is disposed. tfjs hands MaxPoolGrad that output, so the gradient is a scatter by the saved argmax
@@ -52,15 +41,19 @@ function recordingGradients(): boolean {
   return tf.engine().state.gradientDepth > 0;
 }
 
-function maxPool(args: KernelArgs): TensorInfo | TensorInfo[] {
-  if (!recordingGradients()) return poolForward(tf.MaxPool, args, true);
+function poolForward(name: string, args: KernelArgs, isMax: boolean): TensorInfo | TensorInfo[] {
   const backend = args.backend as MathBackendCPU;
   const x = (args.inputs as Record<string, TensorInfo>).x;
   const xv = f32(backend, x);
-  if (xv == null || x.shape.length !== 4) return cpuFallback(tf.MaxPool, args);
+  if (xv == null || x.shape.length !== 4) return cpuFallback(name, args);
   const c = poolInfo(x.shape, args.attrs as unknown as PoolAttrs);
   const p = params(c);
   const out = allocate(size(c.outShape));
+  if (!isMax || !recordingGradients()) {
+    addon().pool(xv, out, p, isMax);
+    return output(backend, c.outShape.slice(), out);
+  }
+  // Training: keep the argmax for MaxPoolGrad (see `workspaces`).
   const ws = allocateScratch(Math.ceil(addon().maxPoolWorkspaceBytes(p) / Float32Array.BYTES_PER_ELEMENT));
   addon().maxPoolForTraining(xv, out, ws, p);
   const y = output(backend, c.outShape.slice(), out);
@@ -112,7 +105,7 @@ function avgPoolGrad(args: KernelArgs): TensorInfo | TensorInfo[] {
 }
 
 export const poolKernels: Array<Omit<tf.KernelConfig, 'backendName'>> = [
-  { kernelName: tf.MaxPool, kernelFunc: maxPool },
+  { kernelName: tf.MaxPool, kernelFunc: (args) => poolForward(tf.MaxPool, args, true) },
   { kernelName: tf.AvgPool, kernelFunc: (args) => poolForward(tf.AvgPool, args, false) },
   { kernelName: tf.MaxPoolGrad, kernelFunc: maxPoolGrad },
   { kernelName: tf.AvgPoolGrad, kernelFunc: avgPoolGrad },
