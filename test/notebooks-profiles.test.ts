@@ -37,7 +37,7 @@ describe('profiles: the one parameter channel', () => {
 
   it('has the book values of chapter7.md §1', () => {
     assert.deepEqual(bookParameters('7.1'), book71);
-    assert.deepEqual(bookParameters('7.2'), { ...book71, lr: 0.05 });
+    assert.deepEqual(bookParameters('7.2'), { ...book71, lr: 0.05, init: 'xavier' });
     assert.deepEqual(bookParameters('7.3'), { ...book71, lr: 0.1, init: 'xavier' });
     assert.deepEqual(bookParameters('7.4'), { ...book71, lr: 0.1, resize: 96 });
     assert.deepEqual(bookParameters('7.5'), { numEpochs: 10, batchSize: 256, lr: 1.0, trainLimit: 0, testLimit: 0 });
