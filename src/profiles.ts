@@ -176,6 +176,14 @@ export function cpuCompute(): CpuCompute {
  *   steadily (seed 1: .716 .817 .804 .849, seed 2: .749 .787 .825 .840; 124–166 ex/s). So 7.2's rows take lr 0.025
  *   (the book's 0.05 scaled toward batch 32) and `init: 'kaiming'`, on 14,000 images to use the budget. The
  *   notebook with that row, twice (unseeded): .872 (train .870), 136 ex/s, 7.5 min; .852 (train .860), 131 ex/s, 7.7.
+ * - `d2l run notebooks --profile cpu` from a clean clone with VGG's new row (AVX2 Zen 3, 2 cores): 7.1 .786, 139/s,
+ *   7.4 min; 7.2 VGG .830 (train .868), 139/s, 7.4; 7.3 NiN **.336** (train .331), 224/s, 8.7; 7.4 .787, 165/s,
+ *   6.5; 7.5 LeNet-BN .884 / concise .872, 3,448 / 7,631 ex/s, 4.7; 7.6 .832, 49/s, 7.9; 7.7 .811, 57/s, 9.4 (the
+ *   closest to ten minutes: this machine's noise is ±10%). NiN is the one left: more tries at its dead classes
+ *   (probe 12,000 × 4): batch 16 at lr 0.02, seed 2 → .512 .721 .789 .795 but seed 3 → .220 .243 .299 .373; a
+ *   data-dependent init (Kaiming, then each conv rescaled so its pre-activations on 256 training images have mean 0
+ *   and variance 1 per channel, Krähenbühl et al. 2016) starts every class alive but trained worse: lr 0.03 seeds
+ *   1/2 → .099/.100 throughout (every class died in the first steps), lr 0.01 → .194/.329. Not kept.
  * - DenseNet at lr 0.05 (b64, 10,000 images × 3): an unseeded notebook run ended train .873 but test **.508**
  *   (87 ex/s, 6.1 min); the seeded probe .785, and the same net with its moving statistics recalibrated by 30
  *   training-mode batches .827 — the eval-mode result swings with the last steps' size. Scaling the book's lr
