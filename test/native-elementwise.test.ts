@@ -67,6 +67,14 @@ describeNative('native backend elementwise kernels vs cpu', function () {
     }, 1e-6, 'sigmoid gradient edge cases');
   });
 
+  it('sigmoid (oneDNN eltwise) and exp on a long odd-sized tensor and at overflow, underflow and NaN', async () => {
+    await expectSameOnBackends(() => {
+      const long = t([100003], 6, 4); // past the parallel threshold, and a tail shorter than any vector
+      const edges = tf.tensor1d([-1000, -104, -88, -20, -1e-30, 0, 20, 88, 89, 1000, NaN, Infinity, -Infinity]);
+      return [tf.sigmoid(long), tf.exp(long), tf.sigmoid(edges), tf.exp(edges)];
+    }, 1e-6, 'sigmoid/exp: long tensor and edge values');
+  });
+
   const slices: Array<[number[], number[], number[]]> = [
     [[4, 9, 9, 6], [0, 1, 1, 0], [4, 7, 7, 6]], [[4, 9, 9, 6], [1, 0, 0, 2], [2, 9, 9, 3]], [[10, 7], [3, 2], [4, -1]],
     [[64, 5, 5, 16], [0, 0, 0, 0], [64, 5, 5, 16]], [[3, 4, 5, 6, 2], [1, 1, 0, 2, 1], [2, 2, 5, 3, 1]],

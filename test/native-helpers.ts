@@ -63,6 +63,7 @@ export function relError(ref: Float32Array, got: Float32Array, floor = 1e-30): n
   let diff = 0, mag = 0;
   for (let i = 0; i < ref.length; i++) {
     if (Number.isNaN(ref[i]) && Number.isNaN(got[i])) continue; // both NaN: agree
+    if (ref[i] === got[i]) continue; // equal, infinities included (their difference would be NaN)
     const d = Math.abs(ref[i] - got[i]);
     if (!(d <= diff)) diff = Number.isNaN(d) ? Infinity : d;
     if (Number.isFinite(ref[i])) mag = Math.max(mag, Math.abs(ref[i]));
