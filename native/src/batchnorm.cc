@@ -14,27 +14,50 @@ namespace {
 
 constexpr int64_t kParallelMin = 32768;
 
-// Per-thread partial sums of f(row pointer) into two channel vectors; returns their totals.
+// Rows are visited kRun at a time as one stretch of kRun*c contiguous floats, so every inner loop below runs
+// over kRun*c values (which the compiler vectorizes) instead of over c (6 for LeNet's first layer, where the
+// per-row loops took 3-5 ms of a 44 ms step). Per-channel values are repeated kRun times to match.
+constexpr int64_t kRun = 8;
+
+// v repeated kRun times: index j of a stretch belongs to channel j % c.
+template <typename T>
+std::vector<T> repeated(const T* v, int64_t c) {
+  std::vector<T> out(static_cast<size_t>(kRun * c));
+  for (int64_t j = 0; j < kRun * c; ++j) out[j] = v[j % c];
+  return out;
+}
+
+// Calls f(offset, len) over rows [r0, r1) of width c in stretches of len = kRun*c floats, then single rows.
+template <typename F>
+void forStretches(int64_t r0, int64_t r1, int64_t c, F f) {
+  int64_t r = r0;
+  for (; r + kRun <= r1; r += kRun) f(r * c, kRun * c);
+  for (; r < r1; ++r) f(r * c, c);
+}
+
+// Per-thread double sums of accumulate(offset, len, a1, a2) — which adds elements [offset, offset+len) into
+// a1[0..len) and a2[0..len) — folded into two channel vectors.
 template <typename F>
 void channelSums(int64_t rows, int64_t c, std::vector<double>& s1, std::vector<double>& s2, F accumulate) {
   const int maxThreads = (rows * c > kParallelMin) ? omp_get_max_threads() : 1;
-  std::vector<double> part(static_cast<size_t>(maxThreads) * 2 * c, 0.0);
+  const size_t width = static_cast<size_t>(kRun * c);
+  std::vector<double> part(static_cast<size_t>(maxThreads) * 2 * width, 0.0);
   int used = 1;
 #pragma omp parallel num_threads(maxThreads) if (maxThreads > 1)
   {
     const int nt = omp_get_num_threads(), t = omp_get_thread_num();
 #pragma omp single
     used = nt;
-    const int64_t r0 = rows * t / nt, r1 = rows * (t + 1) / nt;
-    double* p1 = part.data() + static_cast<size_t>(t) * 2 * c;
-    double* p2 = p1 + c;
-    for (int64_t r = r0; r < r1; ++r) accumulate(r, p1, p2);
+    double* a1 = part.data() + static_cast<size_t>(t) * 2 * width;
+    double* a2 = a1 + width;
+    forStretches(rows * t / nt, rows * (t + 1) / nt, c,
+                 [&](int64_t offset, int64_t len) { accumulate(offset, len, a1, a2); });
   }
   s1.assign(c, 0.0);
   s2.assign(c, 0.0);
   for (int t = 0; t < used; ++t) {
-    const double* p1 = part.data() + static_cast<size_t>(t) * 2 * c;
-    for (int64_t i = 0; i < c; ++i) { s1[i] += p1[i]; s2[i] += p1[c + i]; }
+    const double* a1 = part.data() + static_cast<size_t>(t) * 2 * width;
+    for (size_t j = 0; j < width; ++j) { s1[j % c] += a1[j]; s2[j % c] += a1[width + j]; }
   }
 }
 
@@ -43,16 +66,23 @@ void channelSums(int64_t rows, int64_t c, std::vector<double>& s1, std::vector<d
 // makes the per-channel sums of dx (a bias gradient in front of the norm: exactly 0) cancel to rounding level.
 void centeredAffine(const float* u, const float* mu, const float* a, const float* v, const float* mv,
                     const float* b, float* out, int64_t rows, int64_t c) {
-#pragma omp parallel for schedule(static) if (rows * c > kParallelMin)
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* pu = u + r * c;
-    float* po = out + r * c;
-    if (v) {
-      const float* pv = v + r * c;
-      for (int64_t i = 0; i < c; ++i) po[i] = a[i] * (pu[i] - mu[i]) + b[i] * (pv[i] - mv[i]);
-    } else {
-      for (int64_t i = 0; i < c; ++i) po[i] = a[i] * (pu[i] - mu[i]) + b[i];
-    }
+  const std::vector<float> muR = repeated(mu, c), aR = repeated(a, c), bR = repeated(b, c);
+  const std::vector<float> mvR = v ? repeated(mv, c) : std::vector<float>();
+  const float *pmu = muR.data(), *pa = aR.data(), *pb = bR.data(), *pmv = mvR.data();
+  const int nt = (rows * c > kParallelMin) ? omp_get_max_threads() : 1;
+#pragma omp parallel num_threads(nt) if (nt > 1)
+  {
+    const int n = omp_get_num_threads(), t = omp_get_thread_num();
+    forStretches(rows * t / n, rows * (t + 1) / n, c, [&](int64_t offset, int64_t len) {
+      const float* pu = u + offset;
+      float* po = out + offset;
+      if (v) {
+        const float* pv = v + offset;
+        for (int64_t j = 0; j < len; ++j) po[j] = pa[j] * (pu[j] - pmu[j]) + pb[j] * (pv[j] - pmv[j]);
+      } else {
+        for (int64_t j = 0; j < len; ++j) po[j] = pa[j] * (pu[j] - pmu[j]) + pb[j];
+      }
+    });
   }
 }
 
@@ -69,9 +99,9 @@ Napi::Value BatchNormTraining(const Napi::CallbackInfo& info) {
   const double eps = info[7].As<Napi::Number>().DoubleValue();
   const int64_t rows = static_cast<int64_t>(xa.ElementLength()) / c;
   std::vector<double> sum, sumSq;
-  channelSums(rows, c, sum, sumSq, [&](int64_t r, double* s1, double* s2) {
-    const float* px = x + r * c;
-    for (int64_t i = 0; i < c; ++i) { const double v = px[i]; s1[i] += v; s2[i] += v * v; }
+  channelSums(rows, c, sum, sumSq, [&](int64_t offset, int64_t len, double* s1, double* s2) {
+    const float* px = x + offset;
+    for (int64_t j = 0; j < len; ++j) { const double v = px[j]; s1[j] += v; s2[j] += v * v; }
   });
   std::vector<float> scale(c);
   for (int64_t i = 0; i < c; ++i) {
@@ -101,10 +131,12 @@ Napi::Value BatchNormTrainingGrad(const Napi::CallbackInfo& info) {
   const double eps = info[9].As<Napi::Number>().DoubleValue();
   const int64_t rows = static_cast<int64_t>(xa.ElementLength()) / c;
   std::vector<double> sumDy, sumDyXc;
-  channelSums(rows, c, sumDy, sumDyXc, [&](int64_t r, double* s1, double* s2) {
-    const float* pd = dy + r * c;
-    const float* px = x + r * c;
-    for (int64_t i = 0; i < c; ++i) { const double g = pd[i]; s1[i] += g; s2[i] += g * (px[i] - mean[i]); }
+  const std::vector<float> meanR = repeated(mean, c);
+  const float* pm = meanR.data();
+  channelSums(rows, c, sumDy, sumDyXc, [&](int64_t offset, int64_t len, double* s1, double* s2) {
+    const float* pd = dy + offset;
+    const float* px = x + offset;
+    for (int64_t j = 0; j < len; ++j) { const double g = pd[j]; s1[j] += g; s2[j] += g * (px[j] - pm[j]); }
   });
   std::vector<float> a(c), b(c), meanDy(c);
   for (int64_t i = 0; i < c; ++i) {
