@@ -32,6 +32,23 @@ describeNative('native buffer pool', function () {
     tf.dispose([x, b]);
   });
 
+  it('serves a smaller request from a free buffer up to twice its size, as a view that recycles like storage', () => {
+    const x = tf.tensor4d(randn(4 * 64 * 64 * 16, 4), BIG);
+    const small = tf.slice(x, [0, 0, 0, 0], [3, 64, 64, 16]); // 3/4 of the size: no free buffer matches exactly
+    const a = tf.relu(x);
+    const buf = storage(a).buffer;
+    a.dispose();
+    const b = tf.relu(small);
+    assert.equal(storage(b).buffer, buf, 'the larger free buffer was not reused');
+    assert.equal(storage(b).length, 3 * 64 * 64 * 16);
+    const expect = Float32Array.from(storage(small), (v) => Math.max(0, v));
+    assert.ok(relError(expect, storage(b)) === 0);
+    b.dispose(); // the view's whole buffer goes back to the pool
+    const c = tf.relu(x);
+    assert.equal(storage(c).buffer, buf, 'the buffer behind a disposed view was not recycled');
+    tf.dispose([x, small, c]);
+  });
+
   it('never recycles storage that dataSync handed out', () => {
     const x = tf.tensor4d(randn(4 * 64 * 64 * 16, 2), BIG);
     const a = tf.relu(x);
