@@ -82,18 +82,16 @@ const registeredOnce = new WeakSet<ArrayBufferLike>();
 export function allocate(n: number): Float32Array {
   if (n < MIN_ELEMENTS) return new Float32Array(n);
   const reused = takeFree(n);
+  const bytes = reused ? reused.byteLength : n * Float32Array.BYTES_PER_ELEMENT; // live bytes count whole buffers
+  liveBytes += bytes;
+  liveHighWater = Math.max(liveHighWater, liveBytes);
   if (reused) {
     stats.hits++;
-    liveBytes += reused.byteLength;
-    liveHighWater = Math.max(liveHighWater, liveBytes);
     if (reused.length === n) return reused;
     const view = new Float32Array(reused.buffer, 0, n);
     poolViews.set(reused.buffer, view);
     return view;
   }
-  const bytes = n * Float32Array.BYTES_PER_ELEMENT;
-  liveBytes += bytes;
-  liveHighWater = Math.max(liveHighWater, liveBytes);
   stats.misses++;
   stats.missBytes += bytes;
   evict(liveBytes + freeBytes - liveHighWater - SLACK_BYTES);
