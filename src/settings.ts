@@ -97,6 +97,15 @@ const RUNTIME = {
     expected: 'a positive integer',
     ok: (n) => Number.isInteger(n) && n > 0,
   }),
+  D2L_SEED: numberSpec({
+    meaning: 'seeds every `trainCh6` run and training shuffle not given a seed of its own, so that a notebook run ' +
+      'repeats on the same machine and backend (CI, grading)',
+    unset: 'unseeded: each run draws its own init, dropout and shuffle',
+    value: 'a non-negative integer',
+    usedBy: ['src/data/fashionMnist.ts', 'src/train/trainCh6.ts'],
+    expected: 'a non-negative integer',
+    ok: (n) => Number.isInteger(n) && n >= 0,
+  }),
   D2L_DATA_DIR: spec<string | null>({
     meaning: 'the directory searched first for the Fashion-MNIST files',
     unset: 'the download cache, then /usr/share/datasets/fashion-mnist, then a download',

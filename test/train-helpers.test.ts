@@ -4,7 +4,7 @@ import { getDisplaySink, setDisplaySink } from '../src/display/protocol';
 import type { MimeBundle } from '../src/display/protocol';
 import {
   Accumulator, EpochProgress, Timer, formatBytes, accuracy, collectLayers, evaluateAccuracy, initWeights, kernelFans, measureStepBytes,
-  trainCh6,
+  trainCh6, ZERO_HEAD_BIAS,
 } from '../src/train';
 import { ArrayIter, captureOutput, makeQuadrantData, onCpuBackendInSuite, smallConvNet } from './train-fixtures';
 
@@ -90,7 +90,30 @@ describe('train helpers (cpu backend)', function () {
       assert.ok(Math.max(...k.map(Math.abs)) > Math.sqrt(6 / 1152), 'wider than Xavier');
       const variance = k.reduce((s, v) => s + v * v, 0) / k.length;
       assert.ok(Math.abs(variance - 2 / 576) < 0.05 * (2 / 576), `variance ${variance}`);
-      assert.throws(() => initWeights(net, 5, 'he' as never), /unknown init scheme 'he'; use 'xavier' \(the book's\) or 'kaiming'/);
+      assert.throws(() => initWeights(net, 5, 'he' as never), /unknown init scheme 'he'; use 'xavier' \(the book's\), 'kaiming' or 'kaiming-zero-head'/);
+    } finally {
+      net.dispose();
+    }
+  });
+
+  it("initWeights 'kaiming-zero-head': Kaiming everywhere but the last layer, whose kernel is 0 and biases ZERO_HEAD_BIAS", () => {
+    const block = tf.sequential({ layers: [tf.layers.conv2d({ filters: 8, kernelSize: 1, inputShape: [4, 4, 8] }),
+      tf.layers.conv2d({ filters: 10, kernelSize: 1, activation: 'relu' })] });
+    const net = tf.sequential({ layers: [tf.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', inputShape: [4, 4, 3] }),
+      block] });
+    try {
+      assert.equal(initWeights(net, 2, 'kaiming-zero-head'), 3);
+      const first = Array.from(net.layers[0].getWeights()[0].dataSync());
+      assert.ok(first.every((v) => Math.abs(v) <= Math.sqrt(6 / 27)) && first.some((v) => Math.abs(v) > Math.sqrt(6 / 99)),
+        'the first conv is drawn as Kaiming');
+      const middle = Array.from(block.layers[0].getWeights()[0].dataSync());
+      assert.ok(middle.some((v) => v !== 0));
+      const [kernel, bias] = block.layers[1].getWeights().map((w) => Array.from(w.dataSync()));
+      assert.ok(kernel.every((v) => v === 0));
+      assert.deepEqual(bias, new Array(10).fill(Math.fround(ZERO_HEAD_BIAS)));
+      // every class starts at the same, positive score: the ReLU after the head passes gradient to all of them
+      const out = tf.tidy(() => Array.from((net.predict(tf.randomUniform([2, 4, 4, 3])) as tf.Tensor).dataSync()));
+      assert.ok(out.every((v) => Math.abs(v - ZERO_HEAD_BIAS) < 1e-7), `${out.slice(0, 4)}`);
     } finally {
       net.dispose();
     }

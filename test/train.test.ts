@@ -82,6 +82,21 @@ for (const backend of ['cpu', 'wasm']) {
       assert.notEqual(other.result.history[0].trainLoss, first.result.history[0].trainLoss);
     });
 
+    it('takes D2L_SEED as the seed of a run given none, so a notebook run repeats', async () => {
+      const saved = process.env.D2L_SEED;
+      process.env.D2L_SEED = '5';
+      try {
+        const fromEnv = await run(undefined);
+        assert.deepEqual(fromEnv.result.history.map(({ seconds, ...m }) => m),
+          first.result.history.map(({ seconds, ...m }) => m));
+        fromEnv.net.dispose();
+        process.env.D2L_SEED = 'five';
+        await assert.rejects(run(undefined), /D2L_SEED must be a non-negative integer, got 'five'/);
+      } finally {
+        if (saved === undefined) delete process.env.D2L_SEED; else process.env.D2L_SEED = saved;
+      }
+    });
+
     it('stops on a NaN loss with a message suggesting a smaller learning rate', async () => {
       const bad = { X: Float32Array.from(trainData.X), y: trainData.y };
       bad.X[5] = NaN;

@@ -5,6 +5,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { promises as fsp } from 'fs';
 import { ensureBackend } from '../backend';
+import { setting } from '../settings';
 import type { DataIter } from '../types';
 import { LabelledImages, readLabelledImages } from './idx';
 import { ImageBatchIter } from './iterator';
@@ -12,7 +13,7 @@ import { LocatedData, SourceOptions, locateFashionMnist } from './sources';
 
 /** Options of `loadDataFashionMnist` beyond the book's two arguments. */
 export interface FashionMnistOptions extends SourceOptions {
-  /** Seed for the training set's shuffling (reproducible epochs). Default: random. */
+  /** Seed for the training set's shuffling (reproducible epochs). Default: `D2L_SEED` when set, else random. */
   seed?: number;
   /**
    * Use only the first `limit` examples of each set (training and test), for quick experiments. The training
@@ -123,7 +124,7 @@ export async function loadDataFashionMnist(
   const trainSet = subset(train, opts.trainLimit ?? opts.limit);
   const testSet = subset(test, opts.testLimit ?? opts.limit);
   const trainIter = new ImageBatchIter(trainSet.images, trainSet.labels, trainSet.height, trainSet.width,
-    { batchSize, shuffle: true, seed: opts.seed, resize: size });
+    { batchSize, shuffle: true, seed: opts.seed ?? setting('D2L_SEED') ?? undefined, resize: size });
   const testIter = new ImageBatchIter(testSet.images, testSet.labels, testSet.height, testSet.width,
     { batchSize, shuffle: false, resize: size });
   return [trainIter, testIter];

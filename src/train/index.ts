@@ -7,7 +7,7 @@ import { installPatches } from '../ops/patches';
 
 export { Timer, Accumulator } from './timer';
 export { accuracy, evaluateAccuracy } from './accuracy';
-export { initWeights, collectLayers, kernelFans } from './init';
+export { initWeights, collectLayers, kernelFans, ZERO_HEAD_BIAS } from './init';
 export { TrainStep, measureStepBytes, softmaxCrossEntropy, formatBytes } from './step';
 export type { TrainStepOptions, StepMetrics, StepBytes } from './step';
 export { EpochProgress } from './progress';

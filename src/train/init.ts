@@ -15,8 +15,26 @@ import * as tf from '@tensorflow/tfjs';
  * 2/(fan_in+fan_out). `kaiming` (He et al. 2015, `nn.init.kaiming_uniform_` for ReLU): U(±√(6/fan_in)), variance
  * 2/fan_in, which keeps the signal's variance through a ReLU; under Xavier a square layer followed by a ReLU
  * halves it, so a deep stack without batch norm (NiN: 12 ReLU convs) starts with almost constant outputs.
+ *
+ * `kaiming-zero-head`: `kaiming`, except that the last Conv2D/Dense layer (the classifier) starts with a zero
+ * kernel and every bias at `ZERO_HEAD_BIAS`. For a head followed by a ReLU (NiN's last 1×1 conv) a random kernel is
+ * what silences classes: its input is ReLU features with a positive mean, so each class gets an offset of one
+ * sign for every example, and a class whose offset is negative outputs 0, with no gradient, for the whole batch.
+ * From a zero kernel every class is open, and the first steps move class k's kernel by lr·mean((y_k − p_k)·h),
+ * toward its own examples' features and away from the others'. (A zero-initialized classifier is common
+ * practice, e.g. the head of the Vision Transformer.) A porting note: the book has no such scheme; 7.3's `cpu`
+ * rows use it, and src/profiles.ts gives the measurements.
  */
-export type InitScheme = 'xavier' | 'kaiming';
+export type InitScheme = 'xavier' | 'kaiming' | 'kaiming-zero-head';
+
+/** Every scheme `initWeights` knows, for its error message. */
+const SCHEMES: readonly InitScheme[] = ['xavier', 'kaiming', 'kaiming-zero-head'];
+
+/**
+ * `kaiming-zero-head`'s bias for every class of the head. Any positive value starts all classes at one score
+ * (loss ln 10) with an open ReLU; 0 would not, since tfjs' ReLU passes no gradient at exactly 0.
+ */
+export const ZERO_HEAD_BIAS = 0.1;
 
 /** Layer classes whose kernels the book re-initializes (`nn.Linear`, `nn.Conv2d`). */
 const XAVIER_CLASSES = new Set(['Conv2D', 'Dense']);
@@ -51,19 +69,22 @@ function weightRole(name: string): string {
 
 /**
  * Re-initializes every Conv2D/Dense layer of `net`: kernel ~ U(±√(6/(fan_in+fan_out))) (Xavier/Glorot uniform;
- * `scheme: 'kaiming'`: U(±√(6/fan_in))), bias ~ U(±1/√fan_in). Returns the number of layers initialized. With
- * `seed`, the draw is repeatable. The layers must be built (a `tf.sequential` with an `inputShape` is).
+ * `scheme: 'kaiming'`: U(±√(6/fan_in))), bias ~ U(±1/√fan_in); `'kaiming-zero-head'` then zeroes the last one's
+ * kernel and sets its biases to ZERO_HEAD_BIAS. Returns the number of layers initialized. With `seed`, the draw is
+ * repeatable. The layers must be built (a `tf.sequential` with an `inputShape` is).
  */
 export function initWeights(net: tf.layers.Layer | tf.LayersModel, seed?: number,
                             scheme: InitScheme = 'xavier'): number {
-  if (scheme !== 'xavier' && scheme !== 'kaiming') {
-    throw new Error(`initWeights: unknown init scheme '${String(scheme)}'; use 'xavier' (the book's) or 'kaiming'`);
+  if (!SCHEMES.includes(scheme)) {
+    throw new Error(`initWeights: unknown init scheme '${String(scheme)}'; use 'xavier' (the book's), 'kaiming' `
+      + "or 'kaiming-zero-head'");
   }
+  const wide = scheme !== 'xavier';
   let draw = 0;
   const nextSeed = (): number | undefined => (seed === undefined ? undefined : seed * 1000003 + ++draw);
   let count = 0;
-  for (const layer of collectLayers(net)) {
-    if (!XAVIER_CLASSES.has(layer.getClassName())) continue;
+  const layers = collectLayers(net).filter((layer) => XAVIER_CLASSES.has(layer.getClassName()));
+  for (const layer of layers) {
     const kernel = layer.weights.find((w) => weightRole(w.name) === 'kernel');
     if (kernel === undefined) {
       throw new Error(`initWeights: layer '${layer.name}' has no kernel yet; build the model first `
@@ -71,7 +92,7 @@ export function initWeights(net: tf.layers.Layer | tf.LayersModel, seed?: number
     }
     const { fanIn, fanOut } = kernelFans(kernel.shape as number[]);
     tf.tidy(() => {
-      const limit = Math.sqrt(6 / (scheme === 'kaiming' ? fanIn : fanIn + fanOut));
+      const limit = Math.sqrt(6 / (wide ? fanIn : fanIn + fanOut));
       kernel.write(tf.randomUniform(kernel.shape as number[], -limit, limit, 'float32', nextSeed()));
       const bias = layer.weights.find((w) => weightRole(w.name) === 'bias');
       if (bias !== undefined) {
@@ -80,6 +101,16 @@ export function initWeights(net: tf.layers.Layer | tf.LayersModel, seed?: number
       }
     });
     count++;
+  }
+  const head = layers[layers.length - 1];
+  if (scheme === 'kaiming-zero-head' && head !== undefined) {
+    tf.tidy(() => {
+      for (const w of head.weights) {
+        const role = weightRole(w.name);
+        if (role === 'kernel') w.write(tf.zeros(w.shape as number[]));
+        else if (role === 'bias') w.write(tf.fill(w.shape as number[], ZERO_HEAD_BIAS));
+      }
+    });
   }
   return count;
 }

@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ensureBackend, tryGpu } from '../backend';
+import { setting } from '../settings';
 import type { Device } from '../backend';
 import { inNotebook } from '../display/protocol';
 import { Animator } from '../plot/animator';
@@ -21,14 +22,16 @@ export interface TrainOptions {
   /**
    * Makes the run repeatable on the same backend: seeds the Xavier init and every unseeded tfjs random draw
    * (dropout). Create the data iterators with a seed too (`loadDataFashionMnist(…, {seed})`) so the shuffle
-   * repeats; a fresh iterator per run replays the same epochs.
+   * repeats; a fresh iterator per run replays the same epochs. Default: `D2L_SEED` when set (both read it, so
+   * `D2L_SEED=1 d2l run notebooks` repeats every notebook), else unseeded.
    */
   seed?: number;
   /** false: print nothing and draw no progress bar (the Animator still records points). Default true. */
   verbose?: boolean;
   /**
-   * How kernels are re-initialized before training: 'xavier' (default, the book's `init_weights`) or 'kaiming'
-   * (variance 2/fan_in, for deep ReLU stacks without batch norm; see `InitScheme`).
+   * How kernels are re-initialized before training: 'xavier' (default, the book's `init_weights`), 'kaiming'
+   * (variance 2/fan_in, for deep ReLU stacks without batch norm) or 'kaiming-zero-head' (the same with a zero
+   * classifier, for a ReLU head like NiN's; see `InitScheme`).
    */
   init?: InitScheme;
   /** Most bytes a training step may add; larger batches are split into micro-batches (see `TrainStep`). */
@@ -91,8 +94,9 @@ export async function trainCh6(net: tf.LayersModel, trainIter: DataIter, testIte
   await ensureBackend();
   const dev = String(device ?? tryGpu());
   const print = opts.verbose === false ? () => undefined : (...args: unknown[]) => console.log(...args);
-  return withSeededRandom(opts.seed, () => stoppable(async () => {
-    initWeights(net, opts.seed, opts.init); // Xavier-uniform kernels unless told otherwise, as init_weights
+  const seed = opts.seed ?? setting('D2L_SEED') ?? undefined;
+  return withSeededRandom(seed, () => stoppable(async () => {
+    initWeights(net, seed, opts.init); // Xavier-uniform kernels unless told otherwise, as init_weights
     print('training on', dev);
     const optimizer = tf.train.sgd(lr);
     const step = new TrainStep(net, optimizer, lr, { maxStepBytes: opts.maxStepBytes, log: print });
