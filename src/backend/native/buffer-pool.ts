@@ -219,7 +219,7 @@ export function drainPool(): void {
   freeBytes = 0;
 }
 
-/** Pool counters since start (allocations of at least 256 KiB only). */
+/** Pool counters since start (allocations of at least MIN_ELEMENTS floats, 4 KiB, only: smaller ones bypass the pool). */
 export function poolStats(): typeof stats & { freeBytes: number } {
   return { ...stats, freeBytes };
 }
