@@ -10,6 +10,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
+/** Every scheme `initWeights` knows; `InitScheme` is derived from it. */
+const SCHEMES = ['xavier', 'kaiming', 'kaiming-zero-head'] as const;
+
 /**
  * How kernels are drawn. `xavier` (the book's `init_weights`): U(±√(6/(fan_in+fan_out))), variance
  * 2/(fan_in+fan_out). `kaiming` (He et al. 2015, `nn.init.kaiming_uniform_` for ReLU): U(±√(6/fan_in)), variance
@@ -25,10 +28,7 @@ import * as tf from '@tensorflow/tfjs';
  * practice, e.g. the head of the Vision Transformer.) A porting note: the book has no such scheme; 7.3's `cpu`
  * rows use it, and src/profiles.ts gives the measurements.
  */
-export type InitScheme = 'xavier' | 'kaiming' | 'kaiming-zero-head';
-
-/** Every scheme `initWeights` knows, for its error message. */
-const SCHEMES: readonly InitScheme[] = ['xavier', 'kaiming', 'kaiming-zero-head'];
+export type InitScheme = typeof SCHEMES[number];
 
 /**
  * `kaiming-zero-head`'s bias for every class of the head. Any positive value starts all classes at one score
@@ -75,7 +75,7 @@ function weightRole(name: string): string {
  */
 export function initWeights(net: tf.layers.Layer | tf.LayersModel, seed?: number,
                             scheme: InitScheme = 'xavier'): number {
-  if (!SCHEMES.includes(scheme)) {
+  if (!(SCHEMES as readonly string[]).includes(scheme)) {
     throw new Error(`initWeights: unknown init scheme '${String(scheme)}'; use 'xavier' (the book's), 'kaiming' `
       + "or 'kaiming-zero-head'");
   }
