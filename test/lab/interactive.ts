@@ -62,6 +62,18 @@ async function runCell(page: Page, index: number): Promise<void> {
   await page.keyboard.press('Shift+Enter');
 }
 
+/** Replaces cell `index`'s text by typing (edit mode by a click in its editor, select all, type); returns the text
+ * its model then holds, so a check can say what the editor really had. */
+async function retypeCell(page: Page, index: number, code: string): Promise<string> {
+  await page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell').nth(index).locator('.jp-InputArea-editor').click();
+  await page.keyboard.press('Control+a');
+  await page.keyboard.type(code);
+  return page.evaluate((i) => {
+    const model = (window as any).d2lPanel.content.widgets[i].model;
+    return String(model.sharedModel?.getSource?.() ?? model.value?.text ?? '');
+  }, index);
+}
+
 export async function interactiveChecks(session: LabSession, checks: Checks, rootDir: string, outDir: string): Promise<void> {
   const { page } = session;
   writeNotebook(rootDir);
@@ -80,25 +92,27 @@ export async function interactiveChecks(session: LabSession, checks: Checks, roo
     names.join(', ') || 'no completer');
   await page.keyboard.press('Escape');
 
-  // Shift+Tab tooltip: signature, JSDoc and its tags. Asked up to three times: under load the editor may not have
-  // the typed text yet when the key reaches the tooltip plugin (seen once: a tooltip of `any`).
-  await page.keyboard.press('Control+a');
-  await page.keyboard.type('d2l.ensureBackend');
-  const tooltip = page.locator('.jp-Tooltip');
+  // Shift+Tab tooltip: signature, JSDoc and its tags. Asked up to three times, each time with the cell's text typed
+  // again and read back from its model: under load the completer's Escape may land after it closed (leaving edit
+  // mode), or the editor may not have the typed text yet when the key reaches the tooltip plugin (seen: a tooltip of
+  // `any`, the quick info of a property on an expression that did not type-check).
   const wanted = (t: string) => /ensureBackend\(\): Promise<string>/.test(t) && /Selects and initializes the backend/.test(t)
     && /@returns/.test(t) && /@throws/.test(t);
+  const tooltip = page.locator('.jp-Tooltip');
   let tip = '';
+  let typed = '';
   for (let attempt = 1; attempt <= 3 && !wanted(tip); attempt++) {
+    typed = await retypeCell(page, completeCell, 'd2l.ensureBackend');
     await page.waitForTimeout(500 * attempt);
     await page.keyboard.press('Shift+Tab');
     await tooltip.waitFor({ timeout: 30_000 }).catch(() => undefined);
     tip = (await tooltip.count()) ? await tooltip.innerText() : '';
-    if (!wanted(tip)) console.log(`# tooltip attempt ${attempt}: ${tip.slice(0, 200) || 'none'}`);
+    if (!wanted(tip)) console.log(`# tooltip attempt ${attempt} on ${JSON.stringify(typed)}: ${tip.slice(0, 200) || 'none'}`);
     if (await tooltip.count()) await page.keyboard.press('Escape'); // closes the tooltip; the editor keeps focus
   }
-  checks.ok(wanted(tip), 'Shift+Tab shows the signature, JSDoc, @returns and @throws', tip.slice(0, 400) || 'no tooltip');
-  await page.keyboard.press('Control+a');
-  await page.keyboard.type('net.countParams()');
+  checks.ok(wanted(tip), 'Shift+Tab shows the signature, JSDoc, @returns and @throws',
+    `on ${JSON.stringify(typed)}: ${tip.slice(0, 400) || 'no tooltip'}`);
+  await retypeCell(page, completeCell, 'net.countParams()');
 
   // The stop button on a training cell
   await startChartRecorder(page);
