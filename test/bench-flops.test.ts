@@ -6,7 +6,7 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { kernelFlops, stepFlops } from '../src/bench/flops';
-import { lanesFor, machinePeak } from '../src/bench/peak';
+import { lanesFor, machinePeak, pickClock } from '../src/bench/peak';
 import { runBench } from '../src/bench/run';
 import { softmaxCrossEntropy } from '../src/train/step';
 import { describeNative } from './native-helpers';
@@ -55,10 +55,34 @@ describe('bench: FLOPs and peak', function () {
     assert.match(peak.how, /GHz/);
   });
 
+  it('takes the larger of the measured and the stated clock, and says which', () => {
+    const boosted = pickClock(3.7, 2.6, "/proc/cpuinfo 'cpu MHz'", 2);
+    assert.equal(boosted.ghz, 3.7);
+    assert.match(boosted.clock, /^measured 3\.70 GHz on 2 busy core\(s\); \/proc\/cpuinfo 'cpu MHz' says 2\.60$/);
+    const slowed = pickClock(1.9, 2.6, 'cpufreq cpuinfo_max_freq', 2);
+    assert.equal(slowed.ghz, 2.6);
+    assert.match(slowed.clock, /^cpufreq cpuinfo_max_freq; measured 1\.90/);
+    assert.deepEqual(pickClock(0, 2.6, 'os.cpus() speed', 1), { ghz: 2.6, clock: 'os.cpus() speed' });
+  });
+
 });
 
 describeNative('bench: both training paths on the native backend', function () {
   this.timeout(180_000);
+
+  it('measures the clock with the given number of cores busy', () => {
+    const { loadAddon } = require('../src/backend/native/addon') as typeof import('../src/backend/native/addon');
+    const addon = loadAddon();
+    const ghz = [1, 2].map((t) => addon.measureClockGhz!(t));
+    if (process.arch !== 'x64') { // the probe is x86-64 assembly; elsewhere it says it cannot tell
+      assert.deepEqual(ghz, [0, 0]);
+      return;
+    }
+    for (const g of ghz) assert.ok(g > 0.3 && g < 8, `a core clock of ${g} GHz`); // an x86-64 core, not a timer fault
+    // one and two busy cores: the same silicon, so within a factor 2 of each other (turbo differs; a stray load too)
+    assert.ok(ghz[0] / ghz[1] < 2 && ghz[1] / ghz[0] < 2, `1 core ${ghz[0]} GHz, 2 cores ${ghz[1]} GHz`);
+    assert.match(machinePeak(2).how, /measured \d\.\d\d GHz on 2 busy core/);
+  });
 
   it('measures trainCh6\'s step and tfjs\' trainOnBatch on the same model with the same FLOPs', () => {
     const rows = runBench({ quick: true, models: ['lenet-bn'], backends: ['native'], paths: ['step', 'fit'], threads: 2,

@@ -3,7 +3,9 @@
 #include <omp.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <chrono>
 #include <cstdint>
+#include <vector>
 
 namespace d2l {
 
@@ -59,6 +61,42 @@ static Napi::Value CpuIsa(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), name);
 }
 
+// measureClockGhz(threads): the core clock while `threads` cores are busy, from a chain of dependent integer adds
+// (one cycle each on every x86-64 core since the 1990s) timed on each thread at once; the slowest thread's rate.
+// `d2l bench` uses it for the FP32 peak because in a VM /proc/cpuinfo's "cpu MHz" is the host's nominal clock
+// (Zen 4: 2.6 GHz), below what the cores really run at: AlexNet's step counted 106% of a peak from it. It does not
+// see a lower clock that heavy AVX-512 code may get on some Intel parts. 0 where there is no such probe (non-x86).
+static Napi::Value MeasureClockGhz(const Napi::CallbackInfo& info) {
+  int threads = info.Length() > 0 ? info[0].As<Napi::Number>().Int32Value() : 1;
+  if (threads < 1) threads = 1;
+#if defined(__x86_64__)
+  constexpr long kIters = 4000000;  // x 32 adds: ~0.05 s per pass at 3 GHz
+  std::vector<double> ghz(threads, 0.0);
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    double best = 0.0;
+    for (int pass = 0; pass < 3; ++pass) {  // the first pass also wakes the core from its idle clock
+      uint64_t x = 0;
+      const auto t0 = std::chrono::steady_clock::now();
+      for (long i = 0; i < kIters; ++i) {
+#define D2L_ADD4 "add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\t"
+        asm volatile(D2L_ADD4 D2L_ADD4 D2L_ADD4 D2L_ADD4 D2L_ADD4 D2L_ADD4 D2L_ADD4 D2L_ADD4 : "+r"(x));
+#undef D2L_ADD4
+      }
+      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (s > 0) best = std::max(best, static_cast<double>(kIters) * 32 / s / 1e9);
+    }
+    if (t < threads) ghz[t] = best;
+  }
+  double slowest = 0.0;  // over the threads OpenMP really started (it may give fewer than asked)
+  for (double g : ghz) if (g > 0 && (slowest == 0 || g < slowest)) slowest = g;
+  return Napi::Number::New(info.Env(), slowest);
+#else
+  return Napi::Number::New(info.Env(), 0.0);
+#endif
+}
+
 // releasePages(array): gives the whole pages inside a buffer that nothing will read again back to the OS now,
 // instead of when V8 collects the ArrayBuffer. Used by the buffer pool for buffers it drops: V8 runs its GC on
 // its own schedule, and the dropped buffers kept ResNet-18's peak RSS ~500 MB higher. The mapping stays valid
@@ -78,6 +116,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads));
   exports.Set("onednnVersion", Napi::Function::New(env, Version));
   exports.Set("cpuIsa", Napi::Function::New(env, CpuIsa));
+  exports.Set("measureClockGhz", Napi::Function::New(env, MeasureClockGhz));
   exports.Set("releasePages", Napi::Function::New(env, ReleasePages));
   initConv(env, exports);
   initMatmul(env, exports);

@@ -13,6 +13,8 @@ export interface NativeAddon {
   onednnVersion(): string;
   /** The ISA oneDNN's kernels use (e.g. 'avx2', 'avx512_core'): the CPU's best unless ONEDNN_MAX_CPU_ISA caps it. */
   cpuIsa(): string;
+  /** The core clock (GHz) with `threads` cores busy, timed on a chain of dependent adds; 0 where it cannot tell. */
+  measureClockGhz?(threads: number): number;
   releasePages(buffer: Float32Array): boolean;
   conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, p: number[], act: number): void;
   conv2dBackwardData(dy: Float32Array, w: Float32Array, dx: Float32Array, p: number[]): void;
