@@ -202,13 +202,20 @@ export function cpuCompute(): CpuCompute {
  *   With those rows (one run each): DenseNet .816 (train .895), 162/s, ~7 min; GoogLeNet at the book's lr 0.1
  *   ended train .803 but test **.419** (the last steps swung; 0.1 is the book's lr for batch 128), at lr 0.05 .772
  *   (train .632), 262/s, ~7 min. So 7.4's row takes lr 0.05 (one run: the margin is thin).
+ * - `d2l run notebooks --profile cpu` from a clean clone with all these rows, on AVX-512 Zen 4 (2 cores, nothing
+ *   else running; 31.3 min in all): 7.1 .790 (train .769), 276/s, 3.8 min; 7.2 .857, 238/s, 4.3; 7.3 NiN .866,
+ *   350/s, 5.6; 7.4 GoogLeNet .784 (train .786), 289/s, 5.4; 7.5 .882 / concise .872, 5,091 / 11,762 ex/s, 3.2;
+ *   7.6 .858, 100/s, 4.0; 7.7 DenseNet .880 (train .893), 211/s, 5.1. The rows stay sized for the slower AVX2
+ *   laptop: on this machine a notebook ends in about half the budget.
  * - DenseNet at lr 0.05 (b64, 10,000 images × 3): an unseeded notebook run ended train .873 but test **.508**
  *   (87 ex/s, 6.1 min); the seeded probe .785, and the same net with its moving statistics recalibrated by 30
  *   training-mode batches .827 — the eval-mode result swings with the last steps' size. Scaling the book's lr
  *   with the batch (0.1 at 256 → 0.025 at 64): the notebook ended train .869, test .778, 72.6 ex/s, 7.4 min.
  * - wasm rows (`cpuWasm`, where oneDNN is missing; D2L_BACKEND=wasm on the same machine): 7.5 with the book's
  *   lr 1.0, batch 256, 5 epochs took 6.6 min and ended .825 / .784 (the swing above), so it gets LeNet-BN's native
- *   settings with 6 epochs (not re-measured). wasm trains at roughly 10 GMAC/s on one thread
+ *   settings with 6 epochs (not re-measured). 7.3 on wasm (Zen 4, 1 thread: wasm here has no threads) ended
+ *   train .549, test .535 on 1,000 images at 43 ex/s in 8.2 min: 20,000 example passes do not get NiN past its
+ *   first plateau, and more do not fit in ten minutes. wasm trains at roughly 10 GMAC/s on one thread
  *   (ResNet-18@96: ~106 ms per example), so ~10 minutes holds ~10,000 example passes at these sizes, evaluation
  *   included; wasm's 4 GiB heap does not hold ResNet/DenseNet/GoogLeNet at batch 256, so batches of 32–64.
  * - Subsets are the first examples of each set (the training subset is reshuffled every epoch). The rows are
