@@ -44,20 +44,25 @@ function bad(name: string, expected: string, value: string, hint: string): Setti
 const TRUE = new Set(['1', 'true', 'on', 'yes']);
 const FALSE = new Set(['0', 'false', 'off', 'no']);
 
+const SWITCH_VALUES = '`0` or `1` (also `false`/`true`, `off`/`on`, `no`/`yes`)';
+
+/** An on/off value; `hint` says what 0 does. */
+function parseSwitch(v: string, name: string, hint: string): boolean {
+  const lower = v.toLowerCase();
+  if (TRUE.has(lower)) return true;
+  if (FALSE.has(lower)) return false;
+  throw bad(name, '0 or 1', v, `${hint}; unset means 1`);
+}
+
 /** An on/off switch of one of d2l's patches of TensorFlow.js (see src/ops/patches.ts). */
 function patchSwitch(patch: string): RuntimeSpec<boolean> {
   return spec({
     usedBy: ['src/ops/patches.ts'],
     meaning: `\`0\` keeps tfjs' own code where the \`${patch}\` patch would replace it`,
     unset: 'on',
-    value: '`0` or `1` (also `false`/`true`, `off`/`on`, `no`/`yes`)',
+    value: SWITCH_VALUES,
     fallback: true,
-    parse(v, name) {
-      const lower = v.toLowerCase();
-      if (TRUE.has(lower)) return true;
-      if (FALSE.has(lower)) return false;
-      throw bad(name, '0 or 1', v, `0 keeps tfjs' own code instead of d2l's ${patch} patch; unset means 1`);
-    },
+    parse: (v, name) => parseSwitch(v, name, `0 keeps tfjs' own code instead of d2l's ${patch} patch`),
   });
 }
 
@@ -127,6 +132,15 @@ const RUNTIME = {
   D2L_ACTIVATION_GRADIENTS: patchSwitch('activation-gradients'),
   D2L_LEAN_BACKPROP: patchSwitch('lean-backprop'),
   D2L_SGD_IN_PLACE: patchSwitch('sgd-in-place'),
+  D2L_NATIVE_HUGE_PAGES: spec<boolean>({
+    meaning: "`0` stops the native backend's buffer pool from asking Linux for 2 MiB pages (MADV_HUGEPAGE) for the " +
+      'fresh buffers of ≥ 4 MiB it allocates',
+    unset: 'on (where Linux allows it; elsewhere there is nothing to ask)',
+    value: SWITCH_VALUES,
+    usedBy: ['src/backend/native/buffer-pool.ts'],
+    fallback: true,
+    parse: (v, name) => parseSwitch(v, name, '0 leaves fresh buffers on 4 KiB pages'),
+  }),
   D2L_NATIVE_POOL_MB: numberSpec({
     meaning: "cap of the native backend's pool of reusable buffers, in MiB (`0` turns pooling off)",
     unset: 'no cap (the pool never holds more than the peak of live tensors plus 32 MiB)',

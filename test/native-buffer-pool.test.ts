@@ -2,7 +2,9 @@
 // their tensor is gone, never while anything else can still see them, and kernels that only partly write their
 // output are correct on a dirty recycled buffer.
 import { strict as assert } from 'assert';
+import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs';
+import { loadAddon } from '../src/backend/native/addon';
 import { drainPool, poolStats } from '../src/backend/native/buffer-pool';
 import { describeNative, randn, relError, runOn } from './native-helpers';
 
@@ -92,5 +94,21 @@ describeNative('native buffer pool', function () {
     const ref = await runOn('cpu', f);
     const got = await runOn('native', f);
     ref.forEach((r, i) => assert.ok(relError(r, got[i]) <= 1e-4, `output ${i}: relative error ${relError(r, got[i])}`));
+  });
+  it('asks Linux for huge pages for a fresh buffer of 4 MiB and more, and the kernel writing it is right', () => {
+    const thp = fs.existsSync('/sys/kernel/mm/transparent_hugepage/enabled');
+    const probe = new Float32Array(3 << 20); // 12 MiB: at least four whole 2 MiB pages whatever its alignment
+    assert.equal(loadAddon().adviseHugePages(probe), process.platform === 'linux' && thp,
+      'MADV_HUGEPAGE is accepted exactly where the kernel has transparent huge pages');
+    assert.equal(loadAddon().adviseHugePages(new Float32Array(1024)), false, 'a 4 KiB buffer holds no whole huge page');
+    drainPool();
+    const shape: [number, number, number, number] = [8, 128, 128, 16]; // 8 MiB: a fresh, advised output
+    const x = tf.tensor4d(randn(8 * 128 * 128 * 16, 5), shape);
+    const before = poolStats().missBytes;
+    const y = tf.relu(x);
+    assert.ok(poolStats().missBytes - before >= 8 << 20, 'the output was not a fresh buffer');
+    const expect = Float32Array.from(storage(x), (v) => Math.max(0, v));
+    assert.ok(relError(expect, storage(y)) === 0);
+    tf.dispose([x, y]);
   });
 });

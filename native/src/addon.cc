@@ -111,12 +111,29 @@ static Napi::Value ReleasePages(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), ok);
 }
 
+// adviseHugePages(array): asks the kernel to back a fresh buffer with 2 MiB pages (MADV_HUGEPAGE; Linux's default
+// transparent-huge-page mode, "madvise", does so only when asked). A fresh buffer is mapped lazily, and its first
+// writer pays one page fault per 4 KiB page: a ReLU gradient into a fresh 94 MB buffer took 56 ms against 14 ms
+// into a reused one (Zen 4 VM). Only whole 2 MiB pages inside the buffer are advised. False where not supported.
+static Napi::Value AdviseHugePages(const Napi::CallbackInfo& info) {
+  bool ok = false;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  Napi::TypedArray a = info[0].As<Napi::TypedArray>();
+  constexpr uintptr_t huge = uintptr_t(2) << 20;
+  const uintptr_t start = reinterpret_cast<uintptr_t>(a.ArrayBuffer().Data()) + a.ByteOffset();
+  const uintptr_t lo = (start + huge - 1) & ~(huge - 1), hi = (start + a.ByteLength()) & ~(huge - 1);
+  if (hi > lo) ok = madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE) == 0;
+#endif
+  return Napi::Boolean::New(info.Env(), ok);
+}
+
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads));
   exports.Set("onednnVersion", Napi::Function::New(env, Version));
   exports.Set("cpuIsa", Napi::Function::New(env, CpuIsa));
   exports.Set("measureClockGhz", Napi::Function::New(env, MeasureClockGhz));
+  exports.Set("adviseHugePages", Napi::Function::New(env, AdviseHugePages));
   exports.Set("releasePages", Napi::Function::New(env, ReleasePages));
   initConv(env, exports);
   initMatmul(env, exports);

@@ -15,6 +15,8 @@ export interface NativeAddon {
   cpuIsa(): string;
   /** The core clock (GHz) with `threads` cores busy, timed on a chain of dependent adds; 0 where it cannot tell. */
   measureClockGhz?(threads: number): number;
+  /** Asks Linux for 2 MiB pages for a fresh buffer's whole huge pages (MADV_HUGEPAGE); false where it cannot. */
+  adviseHugePages(buffer: Float32Array): boolean;
   releasePages(buffer: Float32Array): boolean;
   conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, p: number[], act: number): void;
   conv2dBackwardData(dy: Float32Array, w: Float32Array, dx: Float32Array, p: number[]): void;
