@@ -53,10 +53,20 @@ describeNative('native backend elementwise kernels vs cpu', function () {
 
   it('relu gradient at 0, at NaN and with a NaN incoming gradient (the tfjs dy * step(x) rule)', async () => {
     await expectSameOnBackends(() => {
-      const x = tf.tensor1d([-2, -0, 0, 1e-30, 3, NaN, -1, 2]);
-      const dy = tf.tensor1d([1, 2, 3, 4, 5, 6, NaN, NaN]);
+      const x = tf.tensor1d([-2, -0, 0, 1e-30, 3, NaN, -1, 2, Infinity, -Infinity, 1, -1, NaN]);
+      const dy = tf.tensor1d([1, 2, 3, 4, 5, 6, NaN, NaN, 7, 8, Infinity, -Infinity, -Infinity]);
       return [tf.grad((p: tf.Tensor) => tf.relu(p))(x, dy)];
     }, 0, 'relu gradient edge cases');
+  });
+
+  it('relu gradient on a long odd-sized tensor of mixed signs with NaNs (vector body, tail and threads)', async () => {
+    await expectSameOnBackends(() => {
+      const n = 3 * 65537; // above the parallel threshold, not a multiple of any vector width
+      const x = tf.tidy(() => tf.where(tf.less(tf.randomUniform([n], 0, 1, 'float32', 7), 0.01),
+        tf.fill([n], NaN), tf.randomNormal([n], 0, 1, 'float32', 8)));
+      const dy = tf.randomNormal([n], 0, 1, 'float32', 9);
+      return [tf.grad((p: tf.Tensor) => tf.relu(p))(x, dy)];
+    }, 0, 'relu gradient, long');
   });
 
   it('sigmoid gradient at saturation, at NaN and with a NaN incoming gradient (tfjs dy * (y * (1 - y)))', async () => {

@@ -2,6 +2,8 @@
 // as OpenMP loops. These run once per layer per step on whole activations, so they must use every core.
 #include "common.h"
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <algorithm>
 #include <omp.h>
 
@@ -10,6 +12,24 @@ namespace {
 
 enum BinaryOp { kAdd = 0, kSub, kMul, kDiv, kSquaredDiff, kMax, kMin, kReluGrad, kSigmoidGrad };
 enum UnaryOp { kRelu = 0, kSigmoid, kStep, kSquare, kRsqrt, kSqrt, kNeg, kExp, kLog };
+
+// ReLU's gradient: dy * step(x) as tfjs computes it — dy where x > 0, x (NaN) where x is NaN, else dy * 0 (±0, or
+// NaN for an infinite dy). Selected with bit masks so that GCC vectorizes the loop: every `?:` form tried
+// (`x > 0 ? dy : (x != x ? x : dy * 0)`, and `dy * (x > 0 ? 1 : (x <= 0 ? 0 : x))`, which GCC folds back into
+// branches) stayed a scalar branch ("control flow in loop"), mispredicted half the time on real activations:
+// [256,24,24,192] took 142 ms against 13 ms for a Multiply of the same size (Zen 4), 30% of DenseNet's step.
+inline float reluGrad(float dy, float x) {
+  const float zero = dy * 0.f;
+  uint32_t udy, ux, uzero;
+  std::memcpy(&udy, &dy, 4);
+  std::memcpy(&ux, &x, 4);
+  std::memcpy(&uzero, &zero, 4);
+  const uint32_t pos = 0u - static_cast<uint32_t>(x > 0.f), nan = 0u - static_cast<uint32_t>(x != x);
+  const uint32_t bits = (udy & pos) | (ux & nan) | (uzero & ~(pos | nan));
+  float out;
+  std::memcpy(&out, &bits, 4);
+  return out;
+}
 
 template <int Op>
 inline float apply(float a, float b) {
@@ -20,8 +40,7 @@ inline float apply(float a, float b) {
   if constexpr (Op == kSquaredDiff) return (a - b) * (a - b);
   if constexpr (Op == kMax) return (a != a || b != b) ? NAN : std::max(a, b);
   if constexpr (Op == kMin) return (a != a || b != b) ? NAN : std::min(a, b);
-  // a = dy, b = the ReLU's input: dy where x > 0, NaN where x is NaN (as tfjs' dy * step(x)), else 0.
-  if constexpr (Op == kReluGrad) return b > 0.f ? a : (b != b ? b : a * 0.f);
+  if constexpr (Op == kReluGrad) return reluGrad(a, b);
   // a = dy, b = the sigmoid's output y: dy * (y * (1 - y)), in tfjs' order of operations.
   if constexpr (Op == kSigmoidGrad) return a * (b * (1.f - b));
   return 0.f;
