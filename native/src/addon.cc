@@ -3,6 +3,7 @@
 #include <omp.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <vector>
@@ -87,7 +88,7 @@ static Napi::Value MeasureClockGhz(const Napi::CallbackInfo& info) {
       const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       if (s > 0) best = std::max(best, static_cast<double>(kIters) * 32 / s / 1e9);
     }
-    if (t < threads) ghz[t] = best;
+    ghz[t] = best;  // t < the team size <= threads
   }
   double slowest = 0.0;  // over the threads OpenMP really started (it may give fewer than asked)
   for (double g : ghz) if (g > 0 && (slowest == 0 || g < slowest)) slowest = g;
@@ -97,18 +98,21 @@ static Napi::Value MeasureClockGhz(const Napi::CallbackInfo& info) {
 #endif
 }
 
+// madvise(advice) over the whole `page`-sized pages inside a typed array's bytes (none if it holds no whole
+// page): false then, or when the kernel refuses.
+static bool adviseWholePages(const Napi::TypedArray& a, uintptr_t page, int advice) {
+  const uintptr_t start = reinterpret_cast<uintptr_t>(a.ArrayBuffer().Data()) + a.ByteOffset();
+  const uintptr_t lo = (start + page - 1) & ~(page - 1), hi = (start + a.ByteLength()) & ~(page - 1);
+  return hi > lo && madvise(reinterpret_cast<void*>(lo), hi - lo, advice) == 0;
+}
+
 // releasePages(array): gives the whole pages inside a buffer that nothing will read again back to the OS now,
 // instead of when V8 collects the ArrayBuffer. Used by the buffer pool for buffers it drops: V8 runs its GC on
 // its own schedule, and the dropped buffers kept ResNet-18's peak RSS ~500 MB higher. The mapping stays valid
 // (a later read would see zeros), so this is safe however late the GC comes.
 static Napi::Value ReleasePages(const Napi::CallbackInfo& info) {
-  Napi::TypedArray a = info[0].As<Napi::TypedArray>();
   const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
-  const uintptr_t start = reinterpret_cast<uintptr_t>(a.ArrayBuffer().Data()) + a.ByteOffset();
-  const uintptr_t lo = (start + page - 1) & ~(page - 1), hi = (start + a.ByteLength()) & ~(page - 1);
-  bool ok = false;
-  if (hi > lo) ok = madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_DONTNEED) == 0;
-  return Napi::Boolean::New(info.Env(), ok);
+  return Napi::Boolean::New(info.Env(), adviseWholePages(info[0].As<Napi::TypedArray>(), page, MADV_DONTNEED));
 }
 
 // adviseHugePages(array): asks the kernel to back a fresh buffer with 2 MiB pages (MADV_HUGEPAGE; Linux's default
@@ -118,11 +122,7 @@ static Napi::Value ReleasePages(const Napi::CallbackInfo& info) {
 static Napi::Value AdviseHugePages(const Napi::CallbackInfo& info) {
   bool ok = false;
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-  Napi::TypedArray a = info[0].As<Napi::TypedArray>();
-  constexpr uintptr_t huge = uintptr_t(2) << 20;
-  const uintptr_t start = reinterpret_cast<uintptr_t>(a.ArrayBuffer().Data()) + a.ByteOffset();
-  const uintptr_t lo = (start + huge - 1) & ~(huge - 1), hi = (start + a.ByteLength()) & ~(huge - 1);
-  if (hi > lo) ok = madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE) == 0;
+  ok = adviseWholePages(info[0].As<Napi::TypedArray>(), uintptr_t(2) << 20, MADV_HUGEPAGE);
 #endif
   return Napi::Boolean::New(info.Env(), ok);
 }

@@ -72,8 +72,9 @@ let maxBytes = Infinity;
  * fresh per step at ResNet-18's and DenseNet's book sizes, and each 4 KiB page costs its first writer a fault: a
  * ReLU gradient into a fresh 94 MB buffer took 56 ms, 14 ms into a reused one, 24–28 ms into a fresh advised one
  * (the first few advised ones 213 ms: the kernel compacts memory to find huge pages). DenseNet's step, seven runs
- * each, interleaved (AVX-512 Zen 4, 2 threads; before ReLU's gradient was vectorized): 2,740–2,966 ms (median 2,880) → 2,602–2,793 (median 2,741), about
- * 5%, same peak RSS; ResNet-18's moved within its noise (3,770–3,835 → 3,627–3,931, two runs each).
+ * each, interleaved (AVX-512 Zen 4, 2 threads; before ReLU's gradient was vectorized): 2,740–2,966 ms (median
+ * 2,880) → 2,602–2,793 (median 2,741), about 5%, same peak RSS; ResNet-18's moved within its noise (3,770–3,835 →
+ * 3,627–3,931, two runs each).
  * `D2L_NATIVE_HUGE_PAGES=0` turns it off.
  */
 const HUGE_PAGE_MIN_BYTES = 4 << 20;
