@@ -1,5 +1,6 @@
 // Native elementwise, reduction, tile and batch-norm kernels (forward and the gradients tfjs builds
 // from them) against tfjs' cpu backend. Defined only when the addon is built (see native-kernels.test.ts).
+import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import '../src/backend'; // d2l's gradient overrides (ReLU in one kernel) as `import 'd2l'` installs them
 import { describeNative, expectSameOnBackends, randn } from './native-helpers';
@@ -57,6 +58,31 @@ describeNative('native backend elementwise kernels vs cpu', function () {
       const dy = tf.tensor1d([1, 2, 3, 4, 5, 6, NaN, NaN, 7, 8, Infinity, -Infinity, -Infinity]);
       return [tf.grad((p: tf.Tensor) => tf.relu(p))(x, dy)];
     }, 0, 'relu gradient edge cases');
+  });
+
+  it('relu gradient from its saved output gives the bits of dy * step(x), and lets the input go', async () => {
+    for (const backend of ['native', 'cpu']) {
+      await tf.setBackend(backend);
+      tf.tidy(() => {
+        const x = tf.tensor1d([-2, -0, 0, 1e-30, 3, NaN, -1, 2, Infinity, -Infinity, 1, -1, NaN]);
+        const dy = tf.tensor1d([1, 2, 3, 4, 5, 6, NaN, NaN, 7, 8, Infinity, -Infinity, -Infinity]);
+        const got = tf.grad((p: tf.Tensor) => tf.relu(p))(x, dy).dataSync();
+        const want = tf.mul(dy, tf.cast(tf.step(x), 'float32')).dataSync();
+        got.forEach((g, i) => assert.ok(Object.is(g, want[i]), `${backend} [${i}]: ${g} vs ${want[i]}`));
+        // The tape keeps relu's output only, so its input's buffer goes when that tensor is disposed. (Buffers, not
+        // tf.memory().numBytes, which counts every tensor, the tape's clones included.)
+        let freed = -1;
+        tf.grad((p: tf.Tensor) => {
+          const h = tf.mul(p, 2);
+          const y = tf.relu(h);
+          const held = tf.memory().numDataBuffers;
+          h.dispose();
+          freed = held - tf.memory().numDataBuffers;
+          return y;
+        })(x, dy);
+        assert.equal(freed, 1, `${backend}: disposing relu's input freed ${freed} buffers`);
+      });
+    }
   });
 
   it('relu gradient on a long odd-sized tensor of mixed signs with NaNs (vector body, tail and threads)', async () => {

@@ -16,7 +16,10 @@ function hasKernel(name: string, t: tf.Tensor): boolean {
   return backend != null && t.dtype === 'float32' && tf.getKernel(name, backend) != null;
 }
 
-/** The gradient of relu(x) for the incoming gradient dy. */
+/**
+ * The gradient of relu(x) for the incoming gradient dy, from x or equally from y = relu(x): y > 0 exactly where
+ * x > 0, and y is NaN exactly where x is, so either gives the same bits.
+ */
 export function reluGrad(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
   if (hasKernel(RELU_GRAD, x)) {
     return tf.engine().runKernel(RELU_GRAD, { a: dy, b: x } as unknown as tf.NamedTensorMap) as tf.Tensor;
@@ -34,8 +37,11 @@ export function sigmoidGrad(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
 
 const GRADIENTS: tf.GradConfig[] = [
   {
+    // From the output, as PyTorch does: the input (often a batch norm's output, used by nothing else) can then be
+    // freed as soon as the block that made it ends, instead of living until the backward pass. ResNet-18 holds
+    // two fewer activations per residual block.
     kernelName: tf.Relu,
-    inputsToSave: ['x'],
+    outputsToSave: [true],
     gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => ({ x: () => reluGrad(dy as tf.Tensor, saved[0]) }),
   },
   {
