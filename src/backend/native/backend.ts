@@ -8,6 +8,7 @@ import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { registerBatchNormJsKernels } from '../../ops/batch-norm-kernels';
 import { setting } from '../../settings';
 import { loadAddon } from './addon';
+import { forgetDeferred } from './deferred-pad';
 import { configurePool, noteRegistered, notePinned, release } from './buffer-pool';
 import { batchNormKernels } from './kernels/batch-norm';
 import { convKernels } from './kernels/conv';
@@ -53,7 +54,8 @@ export class NativeBackend extends MathBackendCPU {
     const entry = this.data.get(dataId);
     const released = super.disposeData(dataId, force);
     if (entry != null && !this.data.has(dataId)) {
-      release(entry.values);
+      // a deferred pad's storage is a getter that would write the padding out: it only lets go of its source
+      if (!forgetDeferred(this, dataId)) release(entry.values);
       releaseMaxPoolWorkspace(dataId);
     }
     return released;

@@ -1,7 +1,11 @@
-/** Slice, PadV2, Concat and SplitV as memcpy runs (zeroPadding2d's forward and gradient, Inception/DenseNet concat). */
+/**
+ * Slice, PadV2, Concat and SplitV as memcpy runs (zeroPadding2d's forward and gradient, Inception/DenseNet concat).
+ * PadV2 of height and width by zeros is deferred (../deferred-pad.ts): convolutions read it without the copy.
+ */
 import * as tf from '@tensorflow/tfjs';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { allocate } from '../buffer-pool';
+import { deferPadding } from '../deferred-pad';
 import { addon, cpuFallback, f32, KernelArgs, output, size, TensorInfo } from '../util';
 
 function slice(args: KernelArgs): TensorInfo | TensorInfo[] {
@@ -21,6 +25,8 @@ function padV2(args: KernelArgs): TensorInfo | TensorInfo[] {
   const backend = args.backend as MathBackendCPU;
   const { x } = args.inputs as Record<string, TensorInfo>;
   const { paddings, constantValue } = args.attrs as unknown as { paddings: Array<[number, number]>; constantValue: number };
+  const later = deferPadding(backend, x, paddings, constantValue);
+  if (later != null) return later;
   const xv = f32(backend, x);
   if (xv == null || x.shape.length === 0 || paddings.some(([p, q]) => p < 0 || q < 0)) return cpuFallback(tf.PadV2, args);
   const outShape = x.shape.map((d, i) => paddings[i][0] + d + paddings[i][1]);

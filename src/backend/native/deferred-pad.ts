@@ -1,0 +1,94 @@
+/**
+ * Zero padding of height and width, deferred: `PadV2` returns a tensor that only records its source and its
+ * pads, and the convolutions read it as the unpadded source with wider padding of their own.
+ *
+ * Why: the chapter's models pad like PyTorch with an explicit `zeroPadding2d` before a 'valid' conv (a stride-2
+ * 'same' conv in tfjs would pad only bottom and right). Written out, that padding is a copy of every ResNet block's
+ * input, kept until the backward pass (the conv's filter gradient needs its input), and oneDNN runs the padded
+ * problem slower than the same conv with padding: ResNet-18's 512-channel backward-filter pass at 5×5 'valid' took
+ * 187 ms against 130 ms at 3×3 with padding 1 (AVX2, Zen 4).
+ *
+ * Every other reader gets the padded values: the tensor's storage is a getter that writes them out on first use
+ * (a cpu kernel, `dataSync`, another backend), after which the tensor is an ordinary one. The source's storage is
+ * held with a backend reference until then, so the source may be disposed, and in-place updates (SGD on a
+ * variable) leave storage alone while a second reference exists.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { allocate, noteRegistered, release } from './buffer-pool';
+import { addon, size, TensorInfo } from './util';
+
+/** What a deferred padded tensor stands for: its source, that source's NHWC shape, and the pads before H and W. */
+export interface DeferredPad {
+  source: tf.DataId;
+  sourceShape: [number, number, number, number];
+  top: number;
+  left: number;
+  paddings: Array<[number, number]>;
+}
+
+interface StorageEntry { values: unknown; dtype: string; refCount: number }
+
+const deferred = new WeakMap<tf.DataId, DeferredPad>();
+
+/** The deferred pad behind `t`, or undefined when `t` is an ordinary tensor. */
+export function deferredPad(t: TensorInfo | undefined | null): DeferredPad | undefined {
+  return t == null ? undefined : deferred.get(t.dataId);
+}
+
+/** The source's storage of a deferred pad (never itself deferred: `deferPadding` refuses such sources). */
+export function sourceValues(backend: MathBackendCPU, d: DeferredPad): Float32Array {
+  return (backend.data.get(d.source) as StorageEntry).values as Float32Array;
+}
+
+/**
+ * `x` zero-padded by `paddings`, deferred, when it is a float32 NHWC tensor padded on height and width only;
+ * else null (the caller pads now).
+ */
+export function deferPadding(backend: MathBackendCPU, x: TensorInfo, paddings: Array<[number, number]>,
+                             constantValue: number): TensorInfo | null {
+  if (x.dtype !== 'float32' || x.shape.length !== 4 || constantValue !== 0 || deferred.has(x.dataId)) return null;
+  const [[n0, n1], [t, b], [l, r], [c0, c1]] = paddings;
+  if (n0 !== 0 || n1 !== 0 || c0 !== 0 || c1 !== 0 || t < 0 || b < 0 || l < 0 || r < 0) return null;
+  if (!((backend.data.get(x.dataId) as StorageEntry | undefined)?.values instanceof Float32Array)) return null;
+  const outShape = x.shape.map((d, i) => paddings[i][0] + d + paddings[i][1]);
+  const placeholder = new Float32Array(0);
+  const out = backend.makeTensorInfo(outShape, 'float32', placeholder);
+  const entry = backend.data.get(out.dataId) as StorageEntry;
+  const d: DeferredPad = {
+    source: x.dataId, sourceShape: x.shape.slice() as DeferredPad['sourceShape'], top: t, left: l, paddings,
+  };
+  backend.incRef(x.dataId);
+  deferred.set(out.dataId, d);
+  Object.defineProperty(entry, 'values', {
+    configurable: true, enumerable: true,
+    get: () => {
+      const values = allocate(size(outShape));
+      addon().pad(sourceValues(backend, d), values, d.sourceShape, paddings.map((p) => p[0]), outShape, 0);
+      settle(backend, out.dataId, entry, values);
+      release(placeholder);
+      noteRegistered(values);
+      return values;
+    },
+    set: (values: unknown) => settle(backend, out.dataId, entry, values),
+  });
+  return out;
+}
+
+/** Makes `entry` an ordinary storage entry holding `values` and lets go of the source. */
+function settle(backend: MathBackendCPU, id: tf.DataId, entry: StorageEntry, values: unknown): void {
+  const d = deferred.get(id);
+  Object.defineProperty(entry, 'values', { value: values, writable: true, configurable: true, enumerable: true });
+  if (d === undefined) return;
+  deferred.delete(id);
+  backend.disposeData(d.source);
+}
+
+/** Called as the backend drops `id`'s storage: true (and the source let go) if it was a deferred pad. */
+export function forgetDeferred(backend: MathBackendCPU, id: tf.DataId): boolean {
+  const d = deferred.get(id);
+  if (d === undefined) return false;
+  deferred.delete(id);
+  backend.disposeData(d.source);
+  return true;
+}
