@@ -67,6 +67,22 @@ describeNative('native deferred zero padding vs cpu', function () {
     }, 0, 'readers of a deferred pad');
   });
 
+  it('max pooling reads it without writing it out, in training too, with the gradients of cpu', async () => {
+    const f = (): tf.Tensor[] => {
+      const x = tf.relu(t4([2, 9, 9, 3], 12));
+      const r = t4([2, 5, 5, 3], 13);
+      const pooled = (a: tf.Tensor) => tf.maxPool(tf.pad(a, nhwc([[1, 1], [1, 1]])) as tf.Tensor4D, 3, 2, 'valid');
+      return [pooled(x), tf.grad((a: tf.Tensor) => tf.sum(tf.mul(pooled(a), r)))(x)];
+    };
+    await expectSameOnBackends(f, 1e-6, 'pad + max pool'); // overlapping windows add up in another order
+    await tf.setBackend('native');
+    tf.tidy(() => {
+      const p = tf.pad(t4([2, 9, 9, 3], 14), nhwc([[1, 1], [1, 1]]));
+      tf.grad((a: tf.Tensor) => tf.sum(tf.maxPool(a as tf.Tensor4D, 3, 2, 'valid')))(p);
+      assert.ok(isDeferred(p), 'the pool or its gradient wrote the padding out');
+    });
+  });
+
   it('outlives its disposed source, frees it once gone, and leaves no tensor or buffer behind', async () => {
     await tf.setBackend('native');
     const backend = tf.backend() as MathBackendCPU;

@@ -15,7 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { allocate, noteRegistered, release } from './buffer-pool';
+import { allocate, allocateScratch, noteRegistered, release } from './buffer-pool';
 import { addon, size, TensorInfo } from './util';
 
 /** What a deferred padded tensor stands for: its source, that source's NHWC shape, and the pads before H and W. */
@@ -73,6 +73,26 @@ export function deferPadding(backend: MathBackendCPU, x: TensorInfo, paddings: A
     set: (values: unknown) => settle(backend, out.dataId, entry, values),
   });
   return out;
+}
+
+/**
+ * Runs `f` on the values of `t`. A deferred pad is written out into a scratch buffer for the call only and stays
+ * deferred, so a reader that keeps nothing of its input (max pooling: its gradient uses the saved argmax) does not
+ * turn the pad into storage that lives as long as the tape (164 MB at ResNet-18's stem pool, batch 256).
+ */
+export function withValues<T>(backend: MathBackendCPU, t: TensorInfo, f: (values: Float32Array | null) => T): T {
+  const d = deferred.get(t.dataId);
+  if (d === undefined) {
+    const v = (backend.data.get(t.dataId) as StorageEntry | undefined)?.values;
+    return f(t.dtype === 'float32' && v instanceof Float32Array ? v : null);
+  }
+  const scratch = allocateScratch(size(t.shape));
+  try {
+    addon().pad(sourceValues(backend, d), scratch, d.sourceShape, d.paddings.map((p) => p[0]), t.shape, 0);
+    return f(scratch);
+  } finally {
+    release(scratch);
+  }
 }
 
 /** Makes `entry` an ordinary storage entry holding `values` and lets go of the source. */

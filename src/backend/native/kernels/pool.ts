@@ -1,10 +1,11 @@
 /**
  * MaxPool / AvgPool forward and MaxPoolGrad on oneDNN; AvgPoolGrad (and MaxPoolGrad without a workspace) as
- * OpenMP loops in the addon.
+ * OpenMP loops in the addon. A deferred zero pad as input is written out for the call only (../deferred-pad.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { allocate, allocateScratch, release } from '../buffer-pool';
+import { withValues } from '../deferred-pad';
 import { addon, cpuFallback, f32, KernelArgs, output, size, TensorInfo } from '../util';
 
 interface PoolAttrs {
@@ -44,21 +45,24 @@ function recordingGradients(): boolean {
 function poolForward(name: string, args: KernelArgs, isMax: boolean): TensorInfo | TensorInfo[] {
   const backend = args.backend as MathBackendCPU;
   const x = (args.inputs as Record<string, TensorInfo>).x;
-  const xv = f32(backend, x);
-  if (xv == null || x.shape.length !== 4) return cpuFallback(name, args);
-  const c = poolInfo(x.shape, args.attrs as unknown as PoolAttrs);
-  const p = params(c);
-  const out = allocate(size(c.outShape));
-  if (!isMax || !recordingGradients()) {
-    addon().pool(xv, out, p, isMax);
-    return output(backend, c.outShape.slice(), out);
-  }
-  // Training: keep the argmax for MaxPoolGrad (see `workspaces`).
-  const ws = allocateScratch(Math.ceil(addon().maxPoolWorkspaceBytes(p) / Float32Array.BYTES_PER_ELEMENT));
-  addon().maxPoolForTraining(xv, out, ws, p);
-  const y = output(backend, c.outShape.slice(), out);
-  workspaces.set(y.dataId, { buffer: ws, geometry: p.join() });
-  return y;
+  if (x.dtype !== 'float32' || x.shape.length !== 4) return cpuFallback(name, args);
+  // a deferred zero pad (zeroPadding2d before the pool) is read without being kept: see `withValues`
+  return withValues(backend, x, (xv) => {
+    if (xv == null) return cpuFallback(name, args);
+    const c = poolInfo(x.shape, args.attrs as unknown as PoolAttrs);
+    const p = params(c);
+    const out = allocate(size(c.outShape));
+    if (!isMax || !recordingGradients()) {
+      addon().pool(xv, out, p, isMax);
+      return output(backend, c.outShape.slice(), out);
+    }
+    // Training: keep the argmax for MaxPoolGrad (see `workspaces`).
+    const ws = allocateScratch(Math.ceil(addon().maxPoolWorkspaceBytes(p) / Float32Array.BYTES_PER_ELEMENT));
+    addon().maxPoolForTraining(xv, out, ws, p);
+    const y = output(backend, c.outShape.slice(), out);
+    workspaces.set(y.dataId, { buffer: ws, geometry: p.join() });
+    return y;
+  });
 }
 
 /** The native backend drops a tensor's data: its workspace, if it has one, goes back to the buffer pool. */
@@ -77,15 +81,23 @@ export function maxPoolWorkspaceCount(): number {
 function maxPoolGrad(args: KernelArgs): TensorInfo | TensorInfo[] {
   const backend = args.backend as MathBackendCPU;
   const { dy, input, output: y } = args.inputs as Record<string, TensorInfo>;
-  const dyv = f32(backend, dy), xv = f32(backend, input);
-  if (dyv == null || xv == null) return cpuFallback(tf.MaxPoolGrad, args);
+  const dyv = f32(backend, dy);
+  if (dyv == null || input.dtype !== 'float32') return cpuFallback(tf.MaxPoolGrad, args);
   const c = poolInfo(input.shape, args.attrs as unknown as PoolAttrs);
   const p = params(c);
-  const dx = allocate(size(input.shape));
   const ws = y == null ? undefined : workspaces.get(y.dataId);
-  if (ws !== undefined && ws.geometry === p.join()) addon().maxPoolGradFromWorkspace(dyv, ws.buffer, dx, p);
-  else addon().maxPoolGrad(dyv, xv, dx, p);
-  return output(backend, input.shape.slice(), dx);
+  // With the forward's argmax the input's values are not read (it may be a deferred pad: it stays one)
+  if (ws !== undefined && ws.geometry === p.join()) {
+    const dx = allocate(size(input.shape));
+    addon().maxPoolGradFromWorkspace(dyv, ws.buffer, dx, p);
+    return output(backend, input.shape.slice(), dx);
+  }
+  return withValues(backend, input, (xv) => {
+    if (xv == null) return cpuFallback(tf.MaxPoolGrad, args);
+    const dx = allocate(size(input.shape));
+    addon().maxPoolGrad(dyv, xv, dx, p);
+    return output(backend, input.shape.slice(), dx);
+  });
 }
 
 /**
