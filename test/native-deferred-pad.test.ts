@@ -107,6 +107,23 @@ describeNative('native deferred zero padding vs cpu', function () {
     assert.equal(backend.numDataIds(), before.ids, 'a source or padded buffer left behind');
   });
 
+  it('survives its source moving to another backend (tfjs then drops the source\'s storage here)', async () => {
+    await tf.setBackend('cpu');
+    const cpuIds = tf.backend().numDataIds();
+    await tf.setBackend('native');
+    const x = t4([2, 4, 4, 3], 15);
+    const want = tf.tidy(() => Float32Array.from(tf.pad(x.clone(), nhwc([[1, 2], [0, 1]])).dataSync()));
+    const p = tf.pad(x, nhwc([[1, 2], [0, 1]]));
+    assert.ok(isDeferred(p));
+    await tf.setBackend('cpu');
+    tf.dispose(tf.add(x, 1)); // moves x's data to cpu
+    await tf.setBackend('native');
+    assert.deepEqual(Array.from(p.dataSync()), Array.from(want));
+    tf.dispose([x, p]);
+    await tf.setBackend('cpu');
+    assert.equal(tf.backend().numDataIds(), cpuIds, 'the moved source stayed on cpu after its disposal');
+  });
+
   it('an SGD step on a padded variable leaves the deferred pad with the old values', async () => {
     await tf.setBackend('native');
     tf.tidy(() => {

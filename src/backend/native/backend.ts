@@ -8,7 +8,7 @@ import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { registerBatchNormJsKernels } from '../../ops/batch-norm-kernels';
 import { setting } from '../../settings';
 import { loadAddon } from './addon';
-import { forgetDeferred } from './deferred-pad';
+import { forgetDeferred, readerCount, settleReadersOf } from './deferred-pad';
 import { configurePool, noteRegistered, notePinned, release } from './buffer-pool';
 import { batchNormKernels } from './kernels/batch-norm';
 import { convKernels } from './kernels/conv';
@@ -50,7 +50,14 @@ export class NativeBackend extends MathBackendCPU {
     return values;
   }
 
+  /** The references tfjs counts: those of deferred pads (./deferred-pad.ts) are the backend's own, not carried by a move. */
+  override refCount(dataId: tf.DataId): number {
+    return super.refCount(dataId) - readerCount(dataId);
+  }
+
   override disposeData(dataId: tf.DataId, force = false): boolean {
+    // forced (tfjs moving the tensor to another backend): deferred pads reading this storage take their copy first
+    if (force) settleReadersOf(this, dataId);
     const entry = this.data.get(dataId);
     const released = super.disposeData(dataId, force);
     if (entry != null && !this.data.has(dataId)) {

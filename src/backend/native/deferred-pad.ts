@@ -30,6 +30,8 @@ export interface DeferredPad {
 interface StorageEntry { values: unknown; dtype: string; refCount: number }
 
 const deferred = new WeakMap<tf.DataId, DeferredPad>();
+/** The deferred pads still reading each source (for `settleReadersOf`). */
+const readers = new WeakMap<tf.DataId, Set<tf.DataId>>();
 
 /** The deferred pad behind `t`, or undefined when `t` is an ordinary tensor. */
 export function deferredPad(t: TensorInfo | undefined | null): DeferredPad | undefined {
@@ -60,6 +62,9 @@ export function deferPadding(backend: MathBackendCPU, x: TensorInfo, paddings: A
   };
   backend.incRef(x.dataId);
   deferred.set(out.dataId, d);
+  const set = readers.get(x.dataId) ?? new Set<tf.DataId>();
+  set.add(out.dataId);
+  readers.set(x.dataId, set);
   Object.defineProperty(entry, 'values', {
     configurable: true, enumerable: true,
     get: () => {
@@ -97,11 +102,8 @@ export function withValues<T>(backend: MathBackendCPU, t: TensorInfo, f: (values
 
 /** Makes `entry` an ordinary storage entry holding `values` and lets go of the source. */
 function settle(backend: MathBackendCPU, id: tf.DataId, entry: StorageEntry, values: unknown): void {
-  const d = deferred.get(id);
   Object.defineProperty(entry, 'values', { value: values, writable: true, configurable: true, enumerable: true });
-  if (d === undefined) return;
-  deferred.delete(id);
-  backend.disposeData(d.source);
+  forgetDeferred(backend, id);
 }
 
 /** Called as the backend drops `id`'s storage: true (and the source let go) if it was a deferred pad. */
@@ -109,6 +111,23 @@ export function forgetDeferred(backend: MathBackendCPU, id: tf.DataId): boolean 
   const d = deferred.get(id);
   if (d === undefined) return false;
   deferred.delete(id);
+  readers.get(d.source)?.delete(id);
   backend.disposeData(d.source);
   return true;
+}
+
+/** How many of `source`'s backend references are deferred pads' (not its users': see `NativeBackend.refCount`). */
+export function readerCount(source: tf.DataId): number {
+  return readers.get(source)?.size ?? 0;
+}
+
+/**
+ * Writes out every deferred pad that reads `source`. The backend calls it before it drops `source`'s storage
+ * whatever its references (tfjs does that when it moves a tensor to another backend: `disposeData(id, true)`).
+ */
+export function settleReadersOf(backend: MathBackendCPU, source: tf.DataId): void {
+  const ids = readers.get(source);
+  if (ids === undefined) return;
+  for (const id of [...ids]) void (backend.data.get(id) as StorageEntry | undefined)?.values; // the getter settles it
+  readers.delete(source);
 }
