@@ -143,7 +143,7 @@ const RUNTIME = {
   }),
   D2L_NATIVE_POOL_MB: numberSpec({
     meaning: "cap of the native backend's pool of reusable buffers, in MiB (`0` turns pooling off)",
-    unset: 'no cap (the pool never holds more than the peak of live tensors plus 128 MiB)',
+    unset: 'no cap (the pool never holds more than the peak of live tensors plus 32 MiB)',
     value: 'a number ≥ 0',
     usedBy: ['src/backend/native/buffer-pool.ts'],
     expected: 'a number of MiB ≥ 0',

@@ -14,10 +14,10 @@
  * - it was never handed out by `readSync`/`dataSync` (the cpu backend returns its storage itself, and a
  *   student may keep that array after disposing the tensor).
  * Memory: the bytes of live pooled-size buffers plus the free lists never exceed the high-water mark of the live
- * bytes alone plus 128 MiB (`SLACK_BYTES`). When an allocation would break that, the oldest free buffers are
+ * bytes alone plus 32 MiB (`SLACK_BYTES`). When an allocation would break that, the oldest free buffers are
  * dropped, and their pages go back to the OS at once (madvise, `releasePages` in the addon) rather than whenever
- * V8 collects them. So the pool costs at most 128 MiB of peak memory: the RSS is about the peak of live tensors, as
- * with a perfect garbage collector, plus that. (A pool without that rule held ~400 MB more at ResNet-18's peak: a backward
+ * V8 collects them. So the pool costs at most 32 MiB of peak memory: the RSS is about the peak of live tensors, as
+ * with a perfect garbage collector. (A pool without that rule held ~400 MB more at ResNet-18's peak: a backward
  * pass frees buffers sized for later layers.)
  * A request no free buffer matches exactly may take a free buffer up to `FIT_RATIO` times larger, as a view of
  * its first n elements (the pool's own view: it counts as the whole storage). Without that, GoogLeNet@96 (batch
@@ -43,15 +43,9 @@ const MIN_ELEMENTS = 1 << 10; // 4 KiB
  * How far live + free bytes may exceed the live high-water mark. With none, the buffers a step needs cannot all
  * stay: sizes peak at different times (activations in the forward pass, gradients in the backward), so the
  * per-size peaks add up to more than the overall peak, and each step evicted and re-allocated ~37 MB (GoogLeNet@32:
- * 48 misses a step; none with 32 MiB). At the book's sizes 32 MiB still left GoogLeNet (batch 128 @ 96) allocating
- * 122 fresh buffers (662 MiB) a step and ResNet-18 (256 @ 96) 70 (891 MiB); fresh buffers cost their first writer
- * page faults and the kernel's zeroing even with huge pages. 128 MiB, `d2l bench` medians, AVX-512 Zen 4:
- * GoogLeNet 1,543 → 1,432 ms (peak RSS 862 → 971 MiB), ResNet-18 3,185 → 2,944 (1,333 → 1,477); with 160 MiB
- * DenseNet 1,905 ms vs 1,819–1,979 at 32 (1,932 vs 1,789 MiB). Dropping freed activations early (ReLU's
- * gradient from its output, deferred zero pads) had brought every model's peak well under PyTorch's, which pays
- * for this. Eliminating fresh buffers altogether took 512 MiB at ResNet-18 (its sizes fragment the free lists).
+ * 48 misses a step; none with 32 MiB).
  */
-const SLACK_BYTES = 128 * 1024 * 1024;
+const SLACK_BYTES = 32 * 1024 * 1024;
 
 /** A free buffer serves a request for n elements when it holds at most this many times n (see the file comment). */
 const FIT_RATIO = 2;
