@@ -16,15 +16,17 @@
 import * as tf from '@tensorflow/tfjs';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { allocate, allocateScratch, noteRegistered, release } from './buffer-pool';
-import { addon, size, TensorInfo } from './util';
+import { addon, f32, size, TensorInfo } from './util';
 
-/** What a deferred padded tensor stands for: its source, that source's NHWC shape, and the pads before H and W. */
+/**
+ * What a deferred padded tensor stands for: its source, that source's NHWC shape, and the pads before H and W (those
+ * after follow from the padded tensor's own shape).
+ */
 export interface DeferredPad {
   source: tf.DataId;
   sourceShape: [number, number, number, number];
   top: number;
   left: number;
-  paddings: Array<[number, number]>;
 }
 
 interface StorageEntry { values: unknown; dtype: string; refCount: number }
@@ -52,14 +54,12 @@ export function deferPadding(backend: MathBackendCPU, x: TensorInfo, paddings: A
   if (x.dtype !== 'float32' || x.shape.length !== 4 || constantValue !== 0 || deferred.has(x.dataId)) return null;
   const [[n0, n1], [t, b], [l, r], [c0, c1]] = paddings;
   if (n0 !== 0 || n1 !== 0 || c0 !== 0 || c1 !== 0 || t < 0 || b < 0 || l < 0 || r < 0) return null;
-  if (!((backend.data.get(x.dataId) as StorageEntry | undefined)?.values instanceof Float32Array)) return null;
+  if (f32(backend, x) == null) return null;
   const outShape = x.shape.map((d, i) => paddings[i][0] + d + paddings[i][1]);
   const placeholder = new Float32Array(0);
   const out = backend.makeTensorInfo(outShape, 'float32', placeholder);
   const entry = backend.data.get(out.dataId) as StorageEntry;
-  const d: DeferredPad = {
-    source: x.dataId, sourceShape: x.shape.slice() as DeferredPad['sourceShape'], top: t, left: l, paddings,
-  };
+  const d: DeferredPad = { source: x.dataId, sourceShape: x.shape.slice() as DeferredPad['sourceShape'], top: t, left: l };
   backend.incRef(x.dataId);
   deferred.set(out.dataId, d);
   const set = readers.get(x.dataId) ?? new Set<tf.DataId>();
@@ -68,8 +68,7 @@ export function deferPadding(backend: MathBackendCPU, x: TensorInfo, paddings: A
   Object.defineProperty(entry, 'values', {
     configurable: true, enumerable: true,
     get: () => {
-      const values = allocate(size(outShape));
-      addon().pad(sourceValues(backend, d), values, d.sourceShape, paddings.map((p) => p[0]), outShape, 0);
+      const values = writePadded(backend, d, allocate(size(outShape)), outShape);
       settle(backend, out.dataId, entry, values);
       release(placeholder);
       noteRegistered(values);
@@ -87,17 +86,19 @@ export function deferPadding(backend: MathBackendCPU, x: TensorInfo, paddings: A
  */
 export function withValues<T>(backend: MathBackendCPU, t: TensorInfo, f: (values: Float32Array | null) => T): T {
   const d = deferred.get(t.dataId);
-  if (d === undefined) {
-    const v = (backend.data.get(t.dataId) as StorageEntry | undefined)?.values;
-    return f(t.dtype === 'float32' && v instanceof Float32Array ? v : null);
-  }
+  if (d === undefined) return f(f32(backend, t));
   const scratch = allocateScratch(size(t.shape));
   try {
-    addon().pad(sourceValues(backend, d), scratch, d.sourceShape, d.paddings.map((p) => p[0]), t.shape, 0);
-    return f(scratch);
+    return f(writePadded(backend, d, scratch, t.shape));
   } finally {
     release(scratch);
   }
+}
+
+/** Writes the padded values of `d` (padded shape `shape`) into `out`, every element, and returns it. */
+function writePadded(backend: MathBackendCPU, d: DeferredPad, out: Float32Array, shape: number[]): Float32Array {
+  addon().pad(sourceValues(backend, d), out, d.sourceShape, [0, d.top, d.left, 0], shape, 0);
+  return out;
 }
 
 /** Makes `entry` an ordinary storage entry holding `values` and lets go of the source. */
