@@ -10,7 +10,8 @@
         "src/elementwise.cc",
         "src/reduce.cc",
         "src/copy.cc",
-        "src/batchnorm.cc"
+        "src/batchnorm.cc",
+        "src/arena.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

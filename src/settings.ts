@@ -133,17 +133,27 @@ const RUNTIME = {
   D2L_LEAN_BACKPROP: patchSwitch('lean-backprop'),
   D2L_SGD_IN_PLACE: patchSwitch('sgd-in-place'),
   D2L_NATIVE_HUGE_PAGES: spec<boolean>({
-    meaning: "`0` stops the native backend's buffer pool from asking Linux for 2 MiB pages (MADV_HUGEPAGE) for the " +
-      'fresh buffers of ≥ 4 MiB it allocates',
+    meaning: "`0` stops the native backend's buffer pool from asking Linux for 2 MiB pages (MADV_HUGEPAGE) for its " +
+      'arena and for the fresh buffers of ≥ 4 MiB it allocates outside it',
     unset: 'on (where Linux allows it; elsewhere there is nothing to ask)',
     value: SWITCH_VALUES,
     usedBy: ['src/backend/native/buffer-pool.ts'],
     fallback: true,
     parse: (v, name) => parseSwitch(v, name, '0 leaves fresh buffers on 4 KiB pages'),
   }),
+  D2L_NATIVE_ARENA: spec<boolean>({
+    meaning: "`0` makes the native backend's buffer pool give each large tensor an ArrayBuffer of its own, reused " +
+      'only by the same size, instead of a range of its arena (reserved 4 GiB chunks), which any size reuses once ' +
+      'freed',
+    unset: 'on (where the chunks can be reserved; `D2L_NATIVE_POOL_MB=0` turns it off too)',
+    value: SWITCH_VALUES,
+    usedBy: ['src/backend/native/buffer-pool.ts'],
+    fallback: true,
+    parse: (v, name) => parseSwitch(v, name, '0 gives dropped buffers back to the OS and allocates fresh ones'),
+  }),
   D2L_NATIVE_POOL_MB: numberSpec({
     meaning: "cap of the native backend's pool of reusable buffers, in MiB (`0` turns pooling off)",
-    unset: 'no cap (the pool never holds more than the peak of live tensors plus 32 MiB)',
+    unset: 'no cap (the free lists, used without the arena, never hold more than the peak of live tensors plus 32 MiB)',
     value: 'a number ≥ 0',
     usedBy: ['src/backend/native/buffer-pool.ts'],
     expected: 'a number of MiB ≥ 0',

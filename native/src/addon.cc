@@ -142,6 +142,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   initReduce(env, exports);
   initCopy(env, exports);
   initBatchNorm(env, exports);
+  initArena(env, exports);
   return exports;
 }
 

@@ -1,6 +1,6 @@
 // Shared helpers for the d2l native (oneDNN) backend addon.
-// Every entry point receives Float32Arrays owned by tfjs' JS heap and writes into an output
-// Float32Array allocated by the caller, so tensors never leave ordinary JS memory.
+// Every entry point receives Float32Arrays held by tfjs and writes into an output Float32Array allocated by the
+// caller (from ordinary JS memory, or from the arena in arena.cc: still an ArrayBuffer that JS owns and V8 frees).
 #pragma once
 #include <napi.h>
 #include <dnnl.hpp>
@@ -74,5 +74,6 @@ void initElementwise(Napi::Env env, Napi::Object exports);
 void initReduce(Napi::Env env, Napi::Object exports);
 void initCopy(Napi::Env env, Napi::Object exports);
 void initBatchNorm(Napi::Env env, Napi::Object exports);
+void initArena(Napi::Env env, Napi::Object exports);
 
 }  // namespace d2l

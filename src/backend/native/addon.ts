@@ -18,6 +18,8 @@ export interface NativeAddon {
   /** Asks Linux for 2 MiB pages for a fresh buffer's whole huge pages (MADV_HUGEPAGE); false where it cannot. */
   adviseHugePages(buffer: Float32Array): boolean;
   releasePages(buffer: Float32Array): boolean;
+  /** An ArrayBuffer of `bytes` over reserved address space for the pool's arena (native/src/arena.cc); null if refused. */
+  arenaChunk(bytes: number, hugePages: boolean): ArrayBuffer | null;
   conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, p: number[], act: number): void;
   conv2dBackwardData(dy: Float32Array, w: Float32Array, dx: Float32Array, p: number[]): void;
   conv2dBackwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, p: number[]): void;

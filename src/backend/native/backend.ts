@@ -8,7 +8,7 @@ import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { registerBatchNormJsKernels } from '../../ops/batch-norm-kernels';
 import { setting } from '../../settings';
 import { loadAddon } from './addon';
-import { configurePool, noteRegistered, notePinned, release } from './buffer-pool';
+import { configurePool, exportValues, noteRegistered, release } from './buffer-pool';
 import { forgetDeferred, readerCount, settleReadersOf } from './deferred-pad';
 import { batchNormKernels } from './kernels/batch-norm';
 import { convKernels } from './kernels/conv';
@@ -45,9 +45,7 @@ export class NativeBackend extends MathBackendCPU {
   }
 
   override readSync(dataId: tf.DataId): tf.backend_util.BackendValues {
-    const values = super.readSync(dataId);
-    notePinned(values);
-    return values;
+    return exportValues(super.readSync(dataId));
   }
 
   /** The references tfjs counts: those of deferred pads (./deferred-pad.ts) are the backend's own, not carried by a move. */

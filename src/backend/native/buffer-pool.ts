@@ -27,9 +27,14 @@
  * ResNet-18 9.5 → 8.0–8.4 s (2,073 → 2,119), DenseNet 7.5 → 5.5–5.7 s (2,480 → 2,520); ratios 3 and 4 were no
  * faster and held more. Live bytes count whole buffers, so the peak rule above still holds.
  * Env D2L_NATIVE_POOL_MB caps the free lists (0 turns pooling off).
+ *
+ * All of the above is the fallback now: storage comes from the arena (./arena.ts), where memory any size gave
+ * back serves every size, whenever it can be had (`D2L_NATIVE_ARENA`, unless pooling is off); these free
+ * lists serve only where it cannot (a runtime without external ArrayBuffers, or a buffer above 4 GiB).
  */
 import { setting } from '../../settings';
 import { loadAddon } from './addon';
+import { defaultArena as arena } from './arena';
 
 /**
  * Buffers smaller than this (in elements) are not pooled. Small, because allocating is not what costs: every new
@@ -79,11 +84,14 @@ let maxBytes = Infinity;
  */
 const HUGE_PAGE_MIN_BYTES = 4 << 20;
 let hugePages = true;
+/** Whether large buffers come from the arena (`D2L_NATIVE_ARENA`, and pooling not turned off). */
+let useArena = true;
 
-/** Reads the pool's cap (`D2L_NATIVE_POOL_MB`) and `D2L_NATIVE_HUGE_PAGES` (the native backend calls it when it registers). */
+/** Reads `D2L_NATIVE_POOL_MB`, `D2L_NATIVE_HUGE_PAGES` and `D2L_NATIVE_ARENA` (the native backend calls it when it registers). */
 export function configurePool(): void {
   maxBytes = (setting('D2L_NATIVE_POOL_MB') ?? Infinity) * 1024 * 1024;
   hugePages = setting('D2L_NATIVE_HUGE_PAGES') ?? true;
+  useArena = (setting('D2L_NATIVE_ARENA') ?? true) && maxBytes > 0;
 }
 
 /** Buffers allocated by `allocate`, with how many tensors register them (should be 0 or 1). */
@@ -96,6 +104,8 @@ const registeredOnce = new WeakSet<ArrayBufferLike>();
 /** A Float32Array of `n` elements with unspecified contents (recycled when possible). */
 export function allocate(n: number): Float32Array {
   if (n < MIN_ELEMENTS) return new Float32Array(n);
+  const carved = useArena ? arena.allocate(n, hugePages) : null;
+  if (carved !== null) return carved;
   const reused = takeFree(n);
   const bytes = reused ? reused.byteLength : n * Float32Array.BYTES_PER_ELEMENT; // live bytes count whole buffers
   liveBytes += bytes;
@@ -186,7 +196,7 @@ function isWhole(v: Float32Array): boolean {
 
 /** The backend registered `values` as a tensor's storage. */
 export function noteRegistered(values: unknown): void {
-  if (!(values instanceof Float32Array)) return;
+  if (!(values instanceof Float32Array) || arena.adopt(values)) return;
   // Any storage (pooled or not) seen by two tensors, or as a view, is shared: `isPinned` says so.
   if (!isWhole(values) || registeredOnce.has(values.buffer)) pinned.add(values.buffer);
   else registeredOnce.add(values.buffer);
@@ -196,14 +206,20 @@ export function noteRegistered(values: unknown): void {
   if (count > 0 || !isWhole(values)) pinned.add(values.buffer);
 }
 
-/** The backend handed `values` to the outside (readSync). */
-export function notePinned(values: unknown): void {
-  if (values instanceof Float32Array) pinned.add(values.buffer);
+/**
+ * What the backend hands to the outside (readSync) for a tensor's storage: a copy of arena storage (whose range
+ * is reused once its tensors are gone), else the storage itself, never recycled from now on.
+ */
+export function exportValues<T>(values: T): T {
+  if (!(values instanceof Float32Array)) return values;
+  if (arena.holds(values)) return arena.exportCopy(values) as T;
+  pinned.add(values.buffer);
+  return values;
 }
 
 /** The backend dropped the tensor whose storage is `values`. */
 export function release(values: unknown): void {
-  if (!(values instanceof Float32Array)) return;
+  if (!(values instanceof Float32Array) || arena.disown(values)) return;
   registeredOnce.delete(values.buffer); // a storage seen twice stays pinned; a recycled one starts afresh
   const count = registrations.get(values.buffer);
   if (count === undefined) return;
@@ -227,8 +243,9 @@ export function release(values: unknown): void {
   addFree(whole);
 }
 
-/** Drops every free buffer (for tests and for callers that want the memory back now). */
+/** Drops every free buffer and gives the arena's free pages back (for tests and callers that want the memory now). */
 export function drainPool(): void {
+  arena.trim();
   free.clear();
   freeLengths.length = 0;
   freeOrder.clear();
@@ -237,7 +254,9 @@ export function drainPool(): void {
 
 /** Pool counters since start (allocations of at least MIN_ELEMENTS floats, 4 KiB, only: smaller ones bypass the pool). */
 export function poolStats(): typeof stats & { freeBytes: number } {
-  return { ...stats, freeBytes };
+  const a = arena.stats();
+  return { ...stats, hits: stats.hits + a.fromFree, misses: stats.misses + a.fromTop,
+    missBytes: stats.missBytes + a.topBytes, freeBytes: freeBytes + a.freeBytes };
 }
 
 /**
@@ -246,5 +265,6 @@ export function poolStats(): typeof stats & { freeBytes: number } {
  */
 export function isPinned(values: unknown): boolean {
   if (!(values instanceof Float32Array)) return true;
+  if (arena.holds(values)) return arena.isShared(values);
   return pinned.has(values.buffer) || !isWhole(values);
 }

@@ -1,0 +1,217 @@
+/**
+ * The arena: large native buffers carved out of a few big reserved ArrayBuffers (native/src/arena.cc), each
+ * tensor's storage a Float32Array view of its range; a range is free again the moment its last tensor goes, and
+ * merges with its free neighbours, so memory that one size of tensor gave back serves any size next.
+ *
+ * Why: a training step needs hundreds of distinct buffer sizes (GoogLeNet@96, batch 128: ~360 buffers a step),
+ * and with one ArrayBuffer per tensor memory only comes back in the same sizes. The per-size pool
+ * (./buffer-pool.ts) could keep only what fits in the peak of live tensors plus a slack, so each step allocated
+ * hundreds of MiB of fresh ArrayBuffers (GoogLeNet 560–660 MiB, ResNet-18 ~890 MiB at the book's sizes), whose
+ * every page the OS faults in and zeroes on first write, while the other core waits in a barrier: with a slack
+ * big enough for no fresh buffers at all, steps were 15–20% faster (AVX2 cap on Zen 4, interleaved runs:
+ * GoogLeNet 2.17–2.28 s → 1.76–1.77 s, ResNet-18 4.16 s → 3.33–3.65 s), but the RSS rose by 250–550 MiB, past
+ * PyTorch's on ResNet-18. Here the resident memory is the high-water mark of the ranges in use (`top`), about the
+ * peak of live tensors, and nothing is faulted in again once a step has run. Views of one ArrayBuffer also
+ * leave V8's external-memory count alone: ~360 fresh external ArrayBuffers a step made it run a full collection
+ * about twenty times a step.
+ *
+ * A range is free only when no tensor's storage lies in it: every registration (`adopt`) of an array that lies
+ * in a range counts, the issued view or a `subarray` of it that a cpu kernel made (tfjs' Slice of a contiguous
+ * block), and every `disown` uncounts. Nothing else may keep a view: `readSync` hands out a copy (`exportCopy`).
+ * Pages of free ranges stay resident until `trim`.
+ */
+import { loadAddon } from './addon';
+
+/** Each chunk's size: Node 20 holds at most 4 GiB in one external ArrayBuffer (buffer.constants.MAX_LENGTH). */
+const CHUNK_BYTES = 2 ** 32;
+/** Ranges start on 64-byte boundaries (a cache line, as oneDNN's own allocations do). */
+const ALIGN_FLOATS = 16;
+
+interface Range { start: number; length: number } // in floats
+interface Chunk {
+  buffer: ArrayBuffer;
+  floats: number;
+  /** Floats in [0, top) have been handed out at least once (and may be resident). */
+  top: number;
+  /** Free ranges below `top`, by start. */
+  free: Range[];
+  /** Ranges in use, by start: each with how many registered tensors' storage lies in it. */
+  used: Map<number, Block>;
+}
+interface Block {
+  chunk: Chunk; start: number; length: number;
+  /** Registered tensors whose storage lies in the range. */
+  refs: number;
+  /** The range went back to the free list: the issued view is stale (a second release of it is ignored). */
+  freed: boolean;
+}
+
+/** Index of the first range in `ranges` that starts at or after `start`. */
+function firstAtOrAfter(ranges: Range[], start: number): number {
+  let lo = 0, hi = ranges.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ranges[mid].start < start) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+/** Chunks of reserved memory and the ranges carved out of them (one per process: `defaultArena`; tests make their own). */
+export class Arena {
+  private readonly chunks: Chunk[] = [];
+  /** The view `allocate` handed out for each block. */
+  private readonly issued = new WeakMap<Float32Array, Block>();
+  private refused = false;
+  private readonly counters = { fromFree: 0, fromTop: 0, topBytes: 0 };
+
+  /** `reserve(bytes, hugePages)` gives one chunk's ArrayBuffer, or null (then the arena allocates nothing more). */
+  constructor(
+    private readonly chunkBytes = CHUNK_BYTES,
+    private readonly reserve: (bytes: number, hugePages: boolean) => ArrayBuffer | null =
+      (bytes, huge) => loadAddon().arenaChunk(bytes, huge),
+  ) {}
+
+  private newChunk(hugePages: boolean): Chunk | null {
+    if (this.refused) return null;
+    const buffer = this.reserve(this.chunkBytes, hugePages);
+    if (buffer === null) {
+      this.refused = true; // not this runtime, or no address space: the pool's own buffers serve from now on
+      return null;
+    }
+    const chunk: Chunk = { buffer, floats: buffer.byteLength / 4, top: 0, free: [], used: new Map() };
+    this.chunks.push(chunk);
+    return chunk;
+  }
+
+  /**
+   * n floats (unspecified contents) from the arena, not yet counted as any tensor's storage; null when n does not
+   * fit in a chunk or no chunk can be had (the caller allocates an ordinary buffer).
+   */
+  allocate(n: number, hugePages: boolean): Float32Array | null {
+    const length = Math.ceil(n / ALIGN_FLOATS) * ALIGN_FLOATS;
+    if (length * 4 > this.chunkBytes) return null;
+    let best: { chunk: Chunk; index: number } | null = null;
+    for (const chunk of this.chunks) {
+      for (let i = 0; i < chunk.free.length; i++) {
+        const r = chunk.free[i];
+        if (r.length >= length && (best === null || r.length < best.chunk.free[best.index].length)) best = { chunk, index: i };
+      }
+    }
+    let chunk: Chunk, start: number;
+    if (best !== null) {
+      chunk = best.chunk;
+      const r = chunk.free[best.index];
+      start = r.start;
+      if (r.length === length) chunk.free.splice(best.index, 1);
+      else { r.start += length; r.length -= length; }
+      this.counters.fromFree++;
+    } else {
+      const room = this.chunks.find((c) => c.floats - c.top >= length) ?? this.newChunk(hugePages);
+      if (room === null) return null;
+      chunk = room;
+      start = chunk.top;
+      chunk.top += length;
+      this.counters.fromTop++;
+      this.counters.topBytes += length * 4;
+    }
+    const block: Block = { chunk, start, length, refs: 0, freed: false };
+    chunk.used.set(start, block);
+    const view = new Float32Array(chunk.buffer, start * 4, n);
+    this.issued.set(view, block);
+    return view;
+  }
+
+  /** The block whose range holds `values`, if `values` lies in the arena. */
+  private blockOf(values: Float32Array): Block | undefined {
+    const own = this.issued.get(values);
+    if (own !== undefined) return own;
+    const chunk = this.chunks.find((c) => c.buffer === values.buffer);
+    if (chunk === undefined) return undefined;
+    const start = values.byteOffset / 4, end = start + values.length;
+    for (const block of chunk.used.values()) {
+      if (block.start <= start && end <= block.start + block.length) return block;
+    }
+    return undefined;
+  }
+
+  /** Whether `values` lies in the arena. */
+  holds(values: Float32Array): boolean {
+    return this.chunks.some((c) => c.buffer === values.buffer);
+  }
+
+  /** A tensor's storage now lies in `values`' range (false if `values` is not the arena's). */
+  adopt(values: Float32Array): boolean {
+    const block = this.blockOf(values);
+    if (block === undefined) return false;
+    if (block.freed) throw new Error('d2l native arena: a tensor was registered on storage whose range was already freed');
+    block.refs++;
+    return true;
+  }
+
+  /** A tensor whose storage lay in `values`' range is gone; its range is free when none is left. */
+  disown(values: Float32Array): boolean {
+    const block = this.blockOf(values);
+    if (block === undefined) return false;
+    if (!block.freed && --block.refs <= 0) this.freeBlock(block);
+    return true;
+  }
+
+  /** Whether another tensor may see `values`' memory: its range holds more than one storage, or it is a view of part of one. */
+  isShared(values: Float32Array): boolean {
+    const block = this.blockOf(values);
+    return block === undefined || block.refs > 1 || this.issued.get(values) !== block;
+  }
+
+  /** What `readSync` hands out for arena storage: a copy, so no view of a range outlives its tensors. */
+  exportCopy(values: Float32Array): Float32Array {
+    return values.slice();
+  }
+
+  private freeBlock(block: Block): void {
+    const { chunk } = block;
+    block.freed = true;
+    chunk.used.delete(block.start);
+    let start = block.start, length = block.length;
+    const i = firstAtOrAfter(chunk.free, start);
+    const prev = chunk.free[i - 1], next = chunk.free[i];
+    let at = i;
+    if (prev !== undefined && prev.start + prev.length === start) {
+      start = prev.start;
+      length += prev.length;
+      at = i - 1;
+      chunk.free.splice(at, 1);
+    }
+    if (next !== undefined && start + length === next.start) {
+      length += next.length;
+      chunk.free.splice(at, 1);
+    }
+    chunk.free.splice(at, 0, { start, length });
+  }
+
+  /** Gives the pages of every free range back to the OS (they stay usable); returns the bytes released. */
+  trim(): number {
+    let released = 0;
+    for (const chunk of this.chunks) {
+      for (const r of chunk.free) {
+        if (loadAddon().releasePages(new Float32Array(chunk.buffer, r.start * 4, r.length))) released += r.length * 4;
+      }
+    }
+    return released;
+  }
+
+  /** Counters: allocations served by free ranges and from the top, bytes from the top; bytes in use, free, and top. */
+  stats(): { fromFree: number; fromTop: number; topBytes: number; usedBytes: number;
+    freeBytes: number; reservedTopBytes: number; freeRanges: number } {
+    let used = 0, free = 0, top = 0, ranges = 0;
+    for (const c of this.chunks) {
+      for (const b of c.used.values()) used += b.length * 4;
+      for (const r of c.free) free += r.length * 4;
+      top += c.top * 4;
+      ranges += c.free.length;
+    }
+    return { ...this.counters, usedBytes: used, freeBytes: free, reservedTopBytes: top, freeRanges: ranges };
+  }
+}
+
+/** The arena the native backend's buffer pool carves from. */
+export const defaultArena = new Arena();
