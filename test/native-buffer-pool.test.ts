@@ -104,7 +104,8 @@ describeNative('native buffer pool, arena', function () {
 
 describe('native buffer pool, arena allocator', () => {
   const MiB = 1 << 18; // floats in a MiB
-  const make = () => new Arena(16 << 20, (bytes) => new ArrayBuffer(bytes)); // 16 MiB chunks, ordinary memory
+  // 16 MiB chunks of ordinary memory; resident memory may exceed the peak in use by `slack` floats
+  const make = (slack = 64 * MiB) => new Arena(16 << 20, slack, (bytes) => new ArrayBuffer(bytes));
   const take = (arena: Arena, n: number) => {
     const v = arena.allocate(n, false)!;
     arena.adopt(v);
@@ -137,6 +138,23 @@ describe('native buffer pool, arena allocator', () => {
     const other = take(arena, 12 * MiB); // more than the first chunk has left
     assert.notEqual(other.buffer, big.buffer, 'no second chunk');
     assert.equal(arena.allocate(5 * MiB * 4, false), null, 'a request larger than a chunk is left to the caller');
+  });
+
+  it('gives free pages back, largest free range first, once resident memory would pass the peak in use plus the slack', () => {
+    const arena = make(MiB);
+    // page-sized separators keep the ranges apart and on whole pages
+    const a = take(arena, 4 * MiB), b = take(arena, 1024), c = take(arena, 2 * MiB);
+    take(arena, 1024);
+    arena.disown(a);
+    arena.disown(c); // in use now: two pages; resident: all of the 6 MiB and two pages
+    assert.equal(arena.stats().releasedBytes, 0);
+    take(arena, 3 * MiB); // from a's range (best fit: c's is too small)
+    assert.equal(arena.stats().releasedBytes, 0, 'within the slack: nothing to give back');
+    take(arena, 5 * MiB); // from the top: resident 3 + 5 + 1 (a's rest) + 2 (c's) MiB, 2 MiB over the new peak + slack
+    const st = arena.stats();
+    assert.equal(st.releasedBytes, 2 << 20, "c's range (the largest free one) was not given back");
+    assert.equal(take(arena, 2 * MiB).byteOffset, c.byteOffset, 'a given-back range is still usable');
+    arena.disown(b);
   });
 
   it('counts every storage in a range: the range is free only when the last one goes, and a second release is ignored', () => {

@@ -1,6 +1,6 @@
 // Shared helpers for the d2l native (oneDNN) backend addon.
 // Every entry point receives Float32Arrays held by tfjs and writes into an output Float32Array allocated by the
-// caller (from ordinary JS memory, or from the arena in arena.cc: still an ArrayBuffer that JS owns and V8 frees).
+// caller (an ordinary ArrayBuffer, or a view of one of the arena chunks arena.cc reserves for the buffer pool).
 #pragma once
 #include <napi.h>
 #include <dnnl.hpp>

@@ -26,6 +26,15 @@ import { loadAddon } from './addon';
 const CHUNK_BYTES = 2 ** 32;
 /** Ranges start on 64-byte boundaries (a cache line, as oneDNN's own allocations do). */
 const ALIGN_FLOATS = 16;
+/** Floats in a 4 KiB page: only whole pages go back to the OS. */
+const PAGE_FLOATS = 1024;
+/**
+ * Resident memory (ranges in use plus free ranges whose pages were not given back) may exceed the high-water mark
+ * of the ranges in use by this much; beyond it, free pages go back to the OS, largest free ranges first.
+ * Without the bound, fragmentation around VGG's and NiN's 100–400 MB tensors held ~400–600 MiB more than their
+ * live peak (RSS over PyTorch's); with it, a range that must be faulted in again is the exception.
+ */
+const SLACK_FLOATS = 8 << 20; // 32 MiB
 
 interface Range { start: number; length: number } // in floats
 interface Chunk {
@@ -35,6 +44,8 @@ interface Chunk {
   top: number;
   /** Free ranges below `top`, by start. */
   free: Range[];
+  /** Parts of free ranges whose pages went back to the OS (whole pages), by start. */
+  released: Range[];
   /** Ranges in use, by start: each with how many registered tensors' storage lies in it. */
   used: Map<number, Block>;
 }
@@ -56,17 +67,56 @@ function firstAtOrAfter(ranges: Range[], start: number): number {
   return lo;
 }
 
+/** Removes [start, end) from a sorted list of disjoint spans; returns how many floats were in it. */
+function removeSpan(spans: Range[], start: number, end: number): number {
+  let removed = 0;
+  let i = firstAtOrAfter(spans, start);
+  if (i > 0 && spans[i - 1].start + spans[i - 1].length > start) i--; // a span that begins before start
+  while (i < spans.length && spans[i].start < end) {
+    const r = spans[i], rEnd = r.start + r.length;
+    const cutLo = Math.max(r.start, start), cutHi = Math.min(rEnd, end);
+    removed += cutHi - cutLo;
+    const left = cutLo - r.start, right = rEnd - cutHi;
+    if (left > 0 && right > 0) {
+      r.length = left;
+      spans.splice(i + 1, 0, { start: cutHi, length: right });
+      break;
+    }
+    if (left > 0) { r.length = left; i++; } else if (right > 0) { r.start = cutHi; r.length = right; break; } else spans.splice(i, 1);
+  }
+  return removed;
+}
+
+/** Adds [start, end), which overlaps none of them, to a sorted list of disjoint spans, merged with its neighbours. */
+function insertSpan(spans: Range[], start: number, end: number): void {
+  const i = firstAtOrAfter(spans, start);
+  const prev = spans[i - 1], next = spans[i];
+  if (prev !== undefined && prev.start + prev.length === start) {
+    prev.length += end - start;
+    if (next !== undefined && next.start === end) { prev.length += next.length; spans.splice(i, 1); }
+  } else if (next !== undefined && next.start === end) {
+    next.start = start;
+    next.length += end - start;
+  } else spans.splice(i, 0, { start, length: end - start });
+}
+
 /** Chunks of reserved memory and the ranges carved out of them (one per process: `defaultArena`; tests make their own). */
 export class Arena {
   private readonly chunks: Chunk[] = [];
   /** The view `allocate` handed out for each block. */
   private readonly issued = new WeakMap<Float32Array, Block>();
   private refused = false;
-  private readonly counters = { fromFree: 0, fromTop: 0, topBytes: 0 };
+  private readonly counters = { fromFree: 0, fromTop: 0, topBytes: 0, releasedBytes: 0 };
+  /** Floats in ranges in use, their high-water mark, free, and free but given back to the OS. */
+  private used = 0;
+  private usedHighWater = 0;
+  private freeFloats = 0;
+  private releasedFloats = 0;
 
   /** `reserve(bytes, hugePages)` gives one chunk's ArrayBuffer, or null (then the arena allocates nothing more). */
   constructor(
     private readonly chunkBytes = CHUNK_BYTES,
+    private readonly slackFloats = SLACK_FLOATS,
     private readonly reserve: (bytes: number, hugePages: boolean) => ArrayBuffer | null =
       (bytes, huge) => loadAddon().arenaChunk(bytes, huge),
   ) {}
@@ -78,7 +128,7 @@ export class Arena {
       this.refused = true; // not this runtime, or no address space: the pool's own buffers serve from now on
       return null;
     }
-    const chunk: Chunk = { buffer, floats: buffer.byteLength / 4, top: 0, free: [], used: new Map() };
+    const chunk: Chunk = { buffer, floats: buffer.byteLength / 4, top: 0, free: [], released: [], used: new Map() };
     this.chunks.push(chunk);
     return chunk;
   }
@@ -104,6 +154,8 @@ export class Arena {
       start = r.start;
       if (r.length === length) chunk.free.splice(best.index, 1);
       else { r.start += length; r.length -= length; }
+      this.freeFloats -= length;
+      this.releasedFloats -= removeSpan(chunk.released, start, start + length); // resident again once written
       this.counters.fromFree++;
     } else {
       const room = this.chunks.find((c) => c.floats - c.top >= length) ?? this.newChunk(hugePages);
@@ -114,6 +166,10 @@ export class Arena {
       this.counters.fromTop++;
       this.counters.topBytes += length * 4;
     }
+    this.used += length;
+    this.usedHighWater = Math.max(this.usedHighWater, this.used);
+    const resident = this.used + this.freeFloats - this.releasedFloats;
+    if (resident > this.usedHighWater + this.slackFloats) this.release(resident - this.usedHighWater - this.slackFloats);
     const block: Block = { chunk, start, length, refs: 0, freed: false };
     chunk.used.set(start, block);
     const view = new Float32Array(chunk.buffer, start * 4, n);
@@ -186,21 +242,44 @@ export class Arena {
       chunk.free.splice(at, 1);
     }
     chunk.free.splice(at, 0, { start, length });
+    this.used -= block.length;
+    this.freeFloats += block.length;
+  }
+
+  /** Gives back the pages of at least `floats` free floats still resident (if there are), largest free ranges first. */
+  private release(floats: number): void {
+    const ranges = this.chunks.flatMap((chunk) => chunk.free.map((r) => ({ chunk, r })));
+    ranges.sort((a, b) => b.r.length - a.r.length);
+    let given = 0;
+    for (const { chunk, r } of ranges) {
+      if (given >= floats) break;
+      given += this.releaseRange(chunk, r.start, r.start + r.length);
+    }
+  }
+
+  /** Gives back the whole pages of [start, end) not given back already; returns how many floats that was. */
+  private releaseRange(chunk: Chunk, start: number, end: number): number {
+    const lo = Math.ceil(start / PAGE_FLOATS) * PAGE_FLOATS, hi = Math.floor(end / PAGE_FLOATS) * PAGE_FLOATS;
+    if (hi <= lo) return 0;
+    const fresh = hi - lo - removeSpan(chunk.released, lo, hi); // what of it was resident
+    insertSpan(chunk.released, lo, hi);
+    if (fresh > 0) loadAddon().releasePages(new Float32Array(chunk.buffer, lo * 4, hi - lo));
+    this.releasedFloats += fresh;
+    this.counters.releasedBytes += fresh * 4;
+    return fresh;
   }
 
   /** Gives the pages of every free range back to the OS (they stay usable); returns the bytes released. */
   trim(): number {
     let released = 0;
     for (const chunk of this.chunks) {
-      for (const r of chunk.free) {
-        if (loadAddon().releasePages(new Float32Array(chunk.buffer, r.start * 4, r.length))) released += r.length * 4;
-      }
+      for (const r of chunk.free) released += this.releaseRange(chunk, r.start, r.start + r.length) * 4;
     }
     return released;
   }
 
   /** Counters: allocations served by free ranges and from the top, bytes from the top; bytes in use, free, and top. */
-  stats(): { fromFree: number; fromTop: number; topBytes: number; usedBytes: number;
+  stats(): { fromFree: number; fromTop: number; topBytes: number; releasedBytes: number; usedBytes: number;
     freeBytes: number; reservedTopBytes: number; freeRanges: number } {
     let used = 0, free = 0, top = 0, ranges = 0;
     for (const c of this.chunks) {
