@@ -10,15 +10,16 @@
  * every page the OS faults in and zeroes on first write, while the other core waits in a barrier: with a slack
  * big enough for no fresh buffers at all, steps were 15–20% faster (AVX2 cap on Zen 4, interleaved runs:
  * GoogLeNet 2.17–2.28 s → 1.76–1.77 s, ResNet-18 4.16 s → 3.33–3.65 s), but the RSS rose by 250–550 MiB, past
- * PyTorch's on ResNet-18. Here the resident memory is the high-water mark of the ranges in use (`top`), about the
- * peak of live tensors, and nothing is faulted in again once a step has run. Views of one ArrayBuffer also
- * leave V8's external-memory count alone: ~360 fresh external ArrayBuffers a step made it run a full collection
- * about twenty times a step.
+ * PyTorch's on ResNet-18. Here free memory serves any size, so after the first step almost nothing is faulted in
+ * again, and the resident memory stays within the peak of the ranges in use plus 32 MiB (`SLACK_FLOATS`: past
+ * it, free pages go back to the OS). Views of one ArrayBuffer also leave V8's external-memory count alone: one
+ * external ArrayBuffer per fresh buffer (~360 a step) made it run a full collection about twenty times a step.
  *
  * A range is free only when no tensor's storage lies in it: every registration (`adopt`) of an array that lies
  * in a range counts, the issued view or a `subarray` of it that a cpu kernel made (tfjs' Slice of a contiguous
  * block), and every `disown` uncounts. Nothing else may keep a view: `readSync` hands out a copy (`exportCopy`).
- * Pages of free ranges stay resident until `trim`.
+ * A range that never becomes a tensor's storage (a kernel that threw between `allocate` and registering its
+ * output) stays taken: memory, not a tensor, and only on an error path.
  */
 import { loadAddon } from './addon';
 
