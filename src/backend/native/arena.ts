@@ -282,14 +282,9 @@ export class Arena {
   /** Counters: allocations served by free ranges and from the top, bytes from the top; bytes in use, free, and top. */
   stats(): { fromFree: number; fromTop: number; topBytes: number; releasedBytes: number; usedBytes: number;
     freeBytes: number; reservedTopBytes: number; freeRanges: number } {
-    let used = 0, free = 0, top = 0, ranges = 0;
-    for (const c of this.chunks) {
-      for (const b of c.used.values()) used += b.length * 4;
-      for (const r of c.free) free += r.length * 4;
-      top += c.top * 4;
-      ranges += c.free.length;
-    }
-    return { ...this.counters, usedBytes: used, freeBytes: free, reservedTopBytes: top, freeRanges: ranges };
+    return { ...this.counters, usedBytes: this.used * 4, freeBytes: this.freeFloats * 4,
+      reservedTopBytes: this.chunks.reduce((sum, c) => sum + c.top * 4, 0),
+      freeRanges: this.chunks.reduce((sum, c) => sum + c.free.length, 0) };
   }
 }
 
