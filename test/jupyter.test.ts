@@ -3,7 +3,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { expandArgv, findKernelSpec, jupyterDataDirs, listKernelSpecs } from '../src/jupyter/kernelspec';
-import { newConnectionInfo, removeConnectionFile, writeConnectionFile } from '../src/jupyter/connection';
+import { ephemeralPortStart, freePort, newConnectionInfo, removeConnectionFile, writeConnectionFile } from '../src/jupyter/connection';
+import * as net from 'net';
 import {
   NotebookFormatError, parseNotebook, readNotebook, serializeNotebook, splitLines, writeFileAtomic, writeNotebook,
 } from '../src/jupyter/nbformat';
@@ -129,6 +130,22 @@ describe('connection files', () => {
     if (process.platform !== 'win32') assert.equal(fs.statSync(file).mode & 0o077, 0);
     removeConnectionFile(file);
     assert.equal(fs.existsSync(file), false);
+  });
+
+  it('picks ports below the ephemeral range, which no outgoing connection can take before the kernel binds them', async function () {
+    const start = ephemeralPortStart();
+    if (start - 10000 < 1000) {
+      this.test!.title += ` (pending: this machine's ephemeral range starts at ${start}, so freePort takes what the OS gives)`;
+      this.skip();
+    }
+    for (let i = 0; i < 20; i++) {
+      const port = await freePort();
+      assert.ok(port >= 10000 && port < start, `port ${port} is not in [10000, ${start})`);
+      // and it is free: something can listen on it
+      await new Promise<void>((resolve, reject) => {
+        const s = net.createServer().once('error', reject).listen(port, '127.0.0.1', () => s.close(() => resolve()));
+      });
+    }
   });
 });
 

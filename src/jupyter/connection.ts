@@ -13,20 +13,58 @@ import type { ConnectionInfo } from './wire';
 // given the same free port before any of them has bound it.
 const recentlyUsed = new Set<number>();
 
-/** A TCP port that is free on `ip` right now (the OS picks it). */
-export function freePort(ip = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * The first port the OS hands out as the local end of outgoing connections (Linux: ip_local_port_range; macOS and
+ * Windows use 49152 and up).
+ */
+export function ephemeralPortStart(): number {
+  try {
+    const first = Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    if (Number.isInteger(first) && first > 0) return first;
+  } catch {
+    // not Linux: the IANA range below
+  }
+  return 49152;
+}
+
+// Ports are picked from here up to the ephemeral range's start.
+const LOWEST_PORT = 10000;
+
+function listenable(port: number, ip: string): Promise<number | undefined> {
+  return new Promise((resolve) => {
     const server = net.createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, ip, () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
+    server.on('error', () => resolve(undefined));
+    server.listen(port, ip, () => {
+      const got = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(got));
     });
   });
 }
 
-async function distinctFreePorts(ip: string, count: number): Promise<number[]> {
+/**
+ * A TCP port free on `ip` right now, chosen *below* the ephemeral range. Why: a client connects to a kernel's ports
+ * before the kernel has bound them (ZeroMQ retries until it has), and every attempt takes an ephemeral port as its
+ * local end. A port the OS would pick for `listen(0)` can be taken that way, or by any other outgoing connection,
+ * in the second before the kernel binds it; the kernel then fails with "Address already in use" (it did in CI).
+ * Ports below the range are never handed out implicitly.
+ */
+export async function freePort(ip = '127.0.0.1'): Promise<number> {
+  const end = ephemeralPortStart();
+  if (end - LOWEST_PORT >= 1000) {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const port = await listenable(LOWEST_PORT + Math.floor(Math.random() * (end - LOWEST_PORT)), ip);
+      if (port !== undefined) return port;
+    }
+  }
+  // A machine whose ephemeral range starts low, or with the range full: whatever the OS gives.
+  const port = await listenable(0, ip);
+  if (port === undefined) throw new Error(`no free TCP port on ${ip}: check that the address is this machine's`);
+  return port;
+}
+
+/** `count` free ports, none handed out by this process recently. */
+export async function distinctFreePorts(count: number, ip = '127.0.0.1'): Promise<number[]> {
   const ports: number[] = [];
   while (ports.length < count) {
     const p = await freePort(ip);
@@ -55,7 +93,7 @@ export async function newConnectionInfo(opts: NewConnectionOptions | string = {}
   const ipc = o.transport === 'ipc';
   if (ipc && !o.ipcPrefix) throw new Error("newConnectionInfo: transport 'ipc' needs ipcPrefix (a socket path prefix)");
   const ip = ipc ? o.ipcPrefix! : '127.0.0.1';
-  const [shell, iopub, stdin, control, hb] = ipc ? [1, 2, 3, 4, 5] : await distinctFreePorts(ip, 5);
+  const [shell, iopub, stdin, control, hb] = ipc ? [1, 2, 3, 4, 5] : await distinctFreePorts(5, ip);
   return {
     transport: ipc ? 'ipc' : 'tcp',
     ip,

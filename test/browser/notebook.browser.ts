@@ -9,11 +9,11 @@
 import { spawn, type ChildProcess } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { chromium } from 'playwright-core';
 import { installTempKernelspec, ROOT } from '../kernel/harness';
+import { freePort } from '../../src/jupyter/connection';
 
 const RESULTS = path.join(ROOT, 'test-results');
 const CHROMIUM = '/usr/bin/chromium';
@@ -75,15 +75,6 @@ function notebookJson(): string {
     nbformat: 4, nbformat_minor: 5,
     metadata: { kernelspec: { name: 'd2l', display_name: 'TypeScript (d2l)', language: 'typescript' } },
     cells: cells().map((source, i) => ({ cell_type: 'code', id: `c${i}`, metadata: {}, execution_count: null, outputs: [], source })),
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
   });
 }
 

@@ -3,14 +3,13 @@
  * wire module (a minimal client; the real one is src/jupyter/client.ts).
  */
 import { spawn, type ChildProcess } from 'child_process';
-import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as zmq from 'zeromq';
 import { decode, encode, newHeader, Signer, type ConnectionInfo, type Message } from '../../src/jupyter/wire';
 import { installKernelspec } from '../../src/jupyter/kernelspec';
-import { freePort } from '../../src/jupyter/connection';
+import { newConnectionInfo } from '../../src/jupyter/connection';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -78,12 +77,7 @@ export class TestKernel {
 
   static async start(options: StartOptions = {}): Promise<TestKernel> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd2l-kernel-test-'));
-    const ports = [];
-    for (let i = 0; i < 5; i++) ports.push(await freePort());
-    const conn: ConnectionInfo = {
-      transport: 'tcp', ip: '127.0.0.1', shell_port: ports[0], iopub_port: ports[1], stdin_port: ports[2],
-      control_port: ports[3], hb_port: ports[4], key: randomBytes(16).toString('hex'), signature_scheme: 'hmac-sha256',
-    };
+    const conn = await newConnectionInfo();
     const file = path.join(dir, 'connection.json');
     fs.writeFileSync(file, JSON.stringify(conn));
     const argv = options.argv ?? kernelArgv();

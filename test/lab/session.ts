@@ -6,11 +6,11 @@
 import { spawn, type ChildProcess } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { installTempKernelspec } from '../kernel/harness';
+import { freePort } from '../../src/jupyter/connection';
 
 const CHROMIUM = '/usr/bin/chromium';
 const PYTHON = '/usr/bin/python3';
@@ -27,16 +27,6 @@ export interface SessionOptions {
   plotly: boolean;
   /** Extra environment for the server and so the kernels (e.g. D2L_PROFILE). */
   env?: NodeJS.ProcessEnv;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
 }
 
 export class LabSession {
