@@ -1,6 +1,6 @@
 /**
  * Test harness: starts the d2l kernel process on a fresh connection file and talks to it over ZeroMQ with our
- * wire module (a minimal client; the real one is src/jupyter/client.ts).
+ * wire module (a minimal client; the real one is src/client/client.ts).
  */
 import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
