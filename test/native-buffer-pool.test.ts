@@ -124,6 +124,10 @@ describe('native buffer pool, arena allocator', () => {
     arena.disown(c);
     arena.disown(d);
     assert.deepEqual([arena.stats().freeRanges, arena.stats().freeBytes], [1, 9 << 20], 'free ranges did not merge into one');
+    const e = take(arena, 2 * MiB), f = take(arena, 2 * MiB); // [0, 2) and [2, 4) MiB; free: [4, 9)
+    arena.disown(e);
+    arena.disown(f); // merges with e's range before it and the free rest after it
+    assert.deepEqual([arena.stats().freeRanges, arena.stats().freeBytes], [1, 9 << 20], 'a range freed between two free ones did not merge with both');
   });
 
   it('takes the smallest free range that fits, and a new chunk only when none does', () => {

@@ -225,24 +225,9 @@ export class Arena {
   }
 
   private freeBlock(block: Block): void {
-    const { chunk } = block;
     block.freed = true;
-    chunk.used.delete(block.start);
-    let start = block.start, length = block.length;
-    const i = firstAtOrAfter(chunk.free, start);
-    const prev = chunk.free[i - 1], next = chunk.free[i];
-    let at = i;
-    if (prev !== undefined && prev.start + prev.length === start) {
-      start = prev.start;
-      length += prev.length;
-      at = i - 1;
-      chunk.free.splice(at, 1);
-    }
-    if (next !== undefined && start + length === next.start) {
-      length += next.length;
-      chunk.free.splice(at, 1);
-    }
-    chunk.free.splice(at, 0, { start, length });
+    block.chunk.used.delete(block.start);
+    insertSpan(block.chunk.free, block.start, block.start + block.length);
     this.used -= block.length;
     this.freeFloats += block.length;
   }
