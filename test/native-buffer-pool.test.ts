@@ -40,6 +40,23 @@ async function dirtyBuffersCase(): Promise<void> {
   ref.forEach((r, i) => assert.ok(relError(r, got[i]) <= 1e-4, `output ${i}: relative error ${relError(r, got[i])}`));
 }
 
+/**
+ * A user keeps `dataSync()` of a large output, disposes the tensor, and an output of the same size follows (it
+ * takes the disposed tensor's memory if anything of it is reused): the kept array must not change. `how` asserts
+ * the pool's own way of ensuring it, given the kept array and the next output's storage.
+ */
+function keepDataSyncThenReuse(how: (kept: Float32Array, next: Float32Array) => void): void {
+  const x = tf.tensor4d(randn(4 * 64 * 64 * 16, 2), BIG);
+  const a = tf.relu(x);
+  const kept = a.dataSync() as Float32Array;
+  const copy = Float32Array.from(kept);
+  a.dispose();
+  const b = tf.neg(x);
+  how(kept, storage(b));
+  assert.deepEqual(kept, copy, 'an array the user holds changed after dispose');
+  tf.dispose([x, b]);
+}
+
 /** [start, end) of an array's bytes in its ArrayBuffer. */
 function span(a: Float32Array): [number, number] {
   return [a.byteOffset, a.byteOffset + a.byteLength];
@@ -67,15 +84,7 @@ describeNative('native buffer pool, arena', function () {
   });
 
   it('hands out copies from dataSync, so what the user keeps never changes', () => {
-    const x = tf.tensor4d(randn(4 * 64 * 64 * 16, 2), BIG);
-    const a = tf.relu(x);
-    const kept = a.dataSync() as Float32Array;
-    assert.ok(!defaultArena.holds(kept), 'dataSync returned arena storage');
-    const copy = Float32Array.from(kept);
-    a.dispose();
-    const b = tf.neg(x); // takes a's range
-    assert.deepEqual(kept, copy, 'an array the user holds changed after dispose');
-    tf.dispose([x, b]);
+    keepDataSyncThenReuse((kept) => assert.ok(!defaultArena.holds(kept), 'dataSync returned arena storage'));
   });
 
   it('keeps a range while a view of it (a contiguous slice) is the storage of some tensor', () => {
@@ -224,15 +233,7 @@ describeNative('native buffer pool, per-size free lists (no arena)', function ()
   });
 
   it('never recycles storage that dataSync handed out', () => {
-    const x = tf.tensor4d(randn(4 * 64 * 64 * 16, 2), BIG);
-    const a = tf.relu(x);
-    const kept = a.dataSync() as Float32Array;
-    const copy = Float32Array.from(kept);
-    a.dispose();
-    const b = tf.neg(x); // same size: would take a's buffer if it were pooled
-    assert.notEqual(storage(b).buffer, kept.buffer);
-    assert.deepEqual(kept, copy, 'an array the user holds changed after dispose');
-    tf.dispose([x, b]);
+    keepDataSyncThenReuse((kept, next) => assert.notEqual(next.buffer, kept.buffer));
   });
 
   it('never recycles storage while a view of it (a contiguous slice) is alive', () => {
