@@ -63,8 +63,7 @@ export async function freePort(ip = '127.0.0.1'): Promise<number> {
   return port;
 }
 
-/** `count` free ports, none handed out by this process recently. */
-export async function distinctFreePorts(count: number, ip = '127.0.0.1'): Promise<number[]> {
+async function distinctFreePorts(ip: string, count: number): Promise<number[]> {
   const ports: number[] = [];
   while (ports.length < count) {
     const p = await freePort(ip);
@@ -93,7 +92,7 @@ export async function newConnectionInfo(opts: NewConnectionOptions | string = {}
   const ipc = o.transport === 'ipc';
   if (ipc && !o.ipcPrefix) throw new Error("newConnectionInfo: transport 'ipc' needs ipcPrefix (a socket path prefix)");
   const ip = ipc ? o.ipcPrefix! : '127.0.0.1';
-  const [shell, iopub, stdin, control, hb] = ipc ? [1, 2, 3, 4, 5] : await distinctFreePorts(5, ip);
+  const [shell, iopub, stdin, control, hb] = ipc ? [1, 2, 3, 4, 5] : await distinctFreePorts(ip, 5);
   return {
     transport: ipc ? 'ipc' : 'tcp',
     ip,
